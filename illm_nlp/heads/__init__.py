@@ -1,0 +1,1 @@
+"""Task heads (registered on import; TensorFlow is imported inside the factories)."""

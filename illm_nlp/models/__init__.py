@@ -1,0 +1,1 @@
+"""Keras encoders (registered on import; TensorFlow is imported inside the factories)."""
