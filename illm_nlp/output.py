@@ -50,6 +50,25 @@ def atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+IDS_FILE = ".illm-written-ids"
+
+
+def txt_name(doc_id: str) -> str:
+    """Where a document goes in a .txt folder that mirrors the input tree.
+
+    ``novels/emma.txt#12`` → ``novels/emma/12.txt``; ``news/a.html`` → ``news/a.txt``;
+    ``data.jsonl:7`` → ``data/7.txt``. Parent references are neutralised.
+    """
+    path, frag = doc_id, ""
+    for sep in ("#", ":"):
+        if sep in path:
+            path, _, frag = path.rpartition(sep)
+            break
+    parts = [p if p not in ("..", ".", "") else "_" for p in path.replace("\\", "/").split("/")]
+    stem = str(Path(*parts).with_suffix("")) if parts else "_"
+    return f"{stem}/{frag}.txt" if frag else f"{stem}.txt"
+
+
 def _as_text(doc: Doc) -> str:
     if doc.sentences:
         return "\n".join(" ".join(s) if isinstance(s, list) else s for s in doc.sentences) + "\n"
@@ -98,8 +117,10 @@ class Writer:
     def _recover(self) -> None:
         """Keep the complete records of an interrupted run; cut a torn last line."""
         if self.format == "txt":
-            for f in self.partial.rglob("*.txt"):
-                self.done_ids.add(f.relative_to(self.partial).as_posix()[: -len(".txt")])
+            ids = self.partial / IDS_FILE
+            if ids.exists():
+                lines = ids.read_text(encoding="utf-8").split("\n")[:-1]  # a torn last id is dropped
+                self.done_ids = set(lines)
             self.written = len(self.done_ids)
             return
         data = self.partial.read_bytes()
@@ -136,12 +157,11 @@ class Writer:
                 rec["sentences"] = json.dumps(rec["sentences"], ensure_ascii=False)
             self._csv.writerow(rec)
         else:
-            rel = doc.id.replace("\\", "/").lstrip("/")
-            if ".." in Path(rel).parts:
-                rel = rel.replace("..", "__")
-            target = self.partial / (rel + ".txt")
+            target = self.partial / txt_name(doc.id)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(_as_text(doc), encoding="utf-8")
+            with open(self.partial / IDS_FILE, "a", encoding="utf-8") as fh:
+                fh.write(doc.id + "\n")
         self.written += 1
 
     def commit(self) -> None:
@@ -155,6 +175,7 @@ class Writer:
             self._fh.close()
             self._fh = None
         if self.format == "txt":
+            (self.partial / IDS_FILE).unlink(missing_ok=True)
             old = self.final.with_name(self.final.name + ".old")
             if self.final.exists():
                 os.replace(self.final, old)

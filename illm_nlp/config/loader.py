@@ -63,6 +63,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = yaml.safe_load(raw) if raw.strip() != "" else ""
     except yaml.YAMLError:
         value = raw
+    # "-" or "a: b" would read as a list or mapping; only explicit [...] / {...} do.
+    if isinstance(value, (list, dict)) and not raw.strip().startswith(("[", "{")):
+        value = raw
     return parts, value
 
 

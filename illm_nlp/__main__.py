@@ -1,0 +1,5 @@
+"""``python -m illm_nlp`` is the ``illm`` command."""
+
+from .cli import main
+
+main()
