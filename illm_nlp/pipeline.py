@@ -193,9 +193,17 @@ class Pipeline:
                         continue
                 yield item
 
+        def count_read(n: int) -> None:
+            summary.read += n
+
+        # An engine that reads partitions where its stages run (dask) gets the reader itself.
+        if hasattr(eng, "map_reader") and hasattr(reader, "partitions") and hasattr(reader, "read_partition"):
+            stream = eng.map_reader(self.config.resolved, reader, skip_ids=done, on_error=on_error, on_read=count_read)
+        else:
+            stream = eng.map(self.config.resolved, source(), on_error=on_error)
         bar = _progress(progress)
         try:
-            for item in eng.map(self.config.resolved, source(), on_error=on_error):
+            for item in stream:
                 if isinstance(item, Skipped):
                     if item.reason.startswith("dropped by "):
                         summary.dropped += 1

@@ -1,0 +1,340 @@
+"""The Dask engine: the per-document stages run on ``dask.distributed`` workers.
+
+Why it looks the way it does:
+
+* **Workers read the collection themselves.** Shipping every document from
+  the client would make the client the bottleneck, so :meth:`DaskEngine.map_reader`
+  asks the reader for its partitions (a file, or a line range of a big line
+  file), groups small ones into chunks of about ``partition_bytes`` and sends
+  only those descriptions; each task reads its chunk on the worker, runs the
+  stages and sends back the processed documents. Workers must therefore see
+  the collection under the same path as the client (a shared filesystem).
+* **Order and memory.** Chunks are submitted through a bounded window and their
+  results taken in chunk order, so the output is the local engine's, record
+  for record, and no more than ``window`` chunks are held anywhere at once:
+  memory stays flat however large the collection is.
+* **Stages are built once per worker**, not per chunk: :func:`worker_object`
+  keeps them in a per-process cache keyed by a hash of the resolved pipeline
+  (or, for ``illm predict``, of the run directory).
+* **Lost workers.** The client holds a future for every chunk it has not yet
+  written; when a worker dies, the scheduler recomputes the chunks it was
+  running or holding. Each chunk's result is taken exactly once, in order, so
+  nothing is lost or written twice.
+
+``dask.distributed`` is an optional extra (``pip install 'illm-nlp[dask]'``);
+it is imported only when this module is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Protocol
+
+import distributed
+
+from ..document import Doc
+from ..errors import RunError, UsageError
+from .base import Item, PartitionedReader
+from .local import apply_stages, build_map_stages
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DaskEngine", "WorkerJob", "StagesJob", "worker_object", "build_counts", "pipeline_key"]
+
+#: per worker process: key -> built object (stages, a loaded predictor).
+_CACHE: dict[str, Any] = {}
+_CACHE_LOCK = threading.Lock()
+#: how often each key was built in this process (tests check "once per worker").
+_BUILDS: Counter[str] = Counter()
+
+
+def worker_object(key: str, build: Callable[[], Any]) -> Any:
+    """The object ``build()`` makes, built at most once per process for ``key``.
+
+    A worker may run several tasks at once in threads, so building is guarded
+    by a lock; a model is loaded once even when two tasks arrive together.
+    """
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = build()
+            _BUILDS[key] += 1
+        return _CACHE[key]
+
+
+def build_counts() -> dict[str, int]:
+    """How many times each cached object was built in this process (for ``client.run``)."""
+    return dict(_BUILDS)
+
+
+def pipeline_key(pipeline_data: dict[str, Any]) -> str:
+    """A stable hash of a resolved pipeline dict: equal pipelines share built stages."""
+    text = json.dumps(pipeline_data, sort_keys=True, default=str, ensure_ascii=False)
+    return "stages-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+class WorkerJob(Protocol):
+    """What the workers run: built once per worker, then applied chunk by chunk.
+
+    Must be picklable (it travels with each task, so keep it small: a dict or
+    a path, never a loaded model).
+    """
+
+    key: str
+
+    def build(self) -> Any:
+        """Build the heavy part (stages, a loaded model) on the worker."""
+        ...
+
+    def apply(self, built: Any, items: list[Item], on_error: str) -> list[Item]:
+        """Process a chunk of documents with what :meth:`build` made, keeping their order."""
+        ...
+
+
+@dataclass(frozen=True)
+class StagesJob:
+    """Run the per-document stages of a resolved pipeline dict."""
+
+    pipeline_data: dict[str, Any] = field(hash=False)
+    key: str = ""
+
+    @classmethod
+    def of(cls, pipeline_data: dict[str, Any]) -> StagesJob:
+        return cls(pipeline_data, pipeline_key(pipeline_data))
+
+    def build(self) -> list[Any]:
+        return build_map_stages(self.pipeline_data)
+
+    def apply(self, built: list[Any], items: list[Item], on_error: str) -> list[Item]:
+        return apply_stages(built, items, on_error)
+
+
+# -- what runs on the workers -------------------------------------------------
+def _run_chunk(job: WorkerJob, reader: PartitionedReader, chunk: list[Any], skip_ids: frozenset[str],
+               on_error: str) -> tuple[int, list[Item]]:
+    """Read a chunk of partitions, leave out documents already written, process the rest."""
+    built = worker_object(job.key, job.build)
+    n_read = 0
+    items: list[Item] = []
+    for part in chunk:
+        for item in reader.read_partition(part):
+            if isinstance(item, Doc):
+                n_read += 1
+                if item.id in skip_ids:
+                    continue
+            items.append(item)
+    return n_read, job.apply(built, items, on_error)
+
+
+def _run_items(job: WorkerJob, items: list[Item], on_error: str) -> tuple[int, list[Item]]:
+    built = worker_object(job.key, job.build)
+    return 0, job.apply(built, items, on_error)
+
+
+def _partition_size(part: Any) -> int | None:
+    for name in ("nbytes", "size", "bytes"):
+        value = getattr(part, name, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def group_partitions(partitions: Iterable[Any], target_bytes: int, max_count: int = 256) -> Iterator[list[Any]]:
+    """Consecutive partitions grouped into chunks of about ``target_bytes``.
+
+    A folder of many small files would otherwise cost one Dask task per file.
+    A partition whose size is unknown forms a chunk of its own.
+    """
+    chunk: list[Any] = []
+    size = 0
+    for part in partitions:
+        n = _partition_size(part)
+        if n is None:
+            if chunk:
+                yield chunk
+                chunk, size = [], 0
+            yield [part]
+            continue
+        if chunk and (size + n > target_bytes or len(chunk) >= max_count):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(part)
+        size += n
+    if chunk:
+        yield chunk
+
+
+class DaskEngine:
+    """Runs stages on a Dask cluster: an existing one (``scheduler``) or a local one for the run.
+
+    ``workers`` is the number of worker processes of the local cluster (one
+    thread each: the stages are pure Python and hold the GIL); it is ignored
+    when ``scheduler`` names an existing cluster. ``partition_bytes`` is the
+    target size of the text one task reads; ``window`` the most chunks in
+    flight (default: four per worker thread).
+    """
+
+    name = "dask"
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        scheduler: str | None = None,
+        partition_bytes: int = 1 << 20,
+        batch_size: int = 256,
+        window: int | None = None,
+        connect_timeout: float = 20.0,
+    ) -> None:
+        if partition_bytes <= 0 or batch_size <= 0:
+            raise UsageError(f"dask engine: partition_bytes and batch_size must be > 0 (got {partition_bytes}, {batch_size})")
+        self.workers = workers or os.cpu_count() or 1
+        self.scheduler = scheduler
+        self.partition_bytes = partition_bytes
+        self.batch_size = batch_size
+        self._window = window
+        self.connect_timeout = connect_timeout
+        self._cluster: Any = None
+        self._client: Any = None
+        self._pending: deque[Any] = deque()
+
+    # -- cluster ------------------------------------------------------------
+    @property
+    def client(self) -> distributed.Client:
+        """The Dask client, connecting (or starting a local cluster) on first use."""
+        if self._client is None:
+            if self.scheduler:
+                if self.workers and self.workers != (os.cpu_count() or 1):
+                    logger.info("--workers is ignored with --scheduler: the cluster has its own workers")
+                try:
+                    self._client = distributed.Client(self.scheduler, timeout=self.connect_timeout)
+                except (OSError, TimeoutError) as exc:
+                    raise RunError(
+                        f"cannot reach the Dask scheduler at '{self.scheduler}': {exc}",
+                        hint="check the address (tcp://HOST:8786) and that `dask scheduler` runs there, "
+                        "or leave out --scheduler to start a local cluster",
+                    ) from None
+            else:
+                self._cluster = distributed.LocalCluster(
+                    n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                )
+                self._client = distributed.Client(self._cluster)
+            logger.info("dask engine: %s", self._client)
+        return self._client
+
+    def _threads(self) -> int:
+        return max(1, sum(self.client.nthreads().values()))
+
+    def close(self) -> None:
+        """Cancel what is still running and shut down a cluster this engine started."""
+        if self._pending and self._client is not None:
+            try:
+                self._client.cancel(list(self._pending))
+            except Exception:  # noqa: BLE001 - closing must not hide the real error
+                logger.debug("could not cancel pending chunks", exc_info=True)
+        self._pending.clear()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    # -- running ------------------------------------------------------------
+    def map(self, pipeline_data: dict[str, Any], items: Iterable[Item], *, on_error: str = "skip") -> Iterator[Item]:
+        """Engine protocol: documents come from the client in batches (for readers without partitions)."""
+        yield from self.run_items(StagesJob.of(pipeline_data), items, on_error=on_error)
+
+    def map_reader(
+        self,
+        pipeline_data: dict[str, Any],
+        reader: PartitionedReader,
+        *,
+        skip_ids: Iterable[str] = (),
+        on_error: str = "skip",
+        on_read: Callable[[int], None] | None = None,
+    ) -> Iterator[Item]:
+        """Run the stages over ``reader``'s collection, read partition by partition on the workers.
+
+        Documents whose id is in ``skip_ids`` (already written by a resumed
+        run) are read but not processed; ``on_read(n)`` is told how many
+        documents each chunk read, skipped ones included, for the run summary.
+        """
+        yield from self.run_reader(StagesJob.of(pipeline_data), reader, skip_ids=skip_ids, on_error=on_error, on_read=on_read)
+
+    def run_reader(
+        self,
+        job: WorkerJob,
+        reader: PartitionedReader,
+        *,
+        skip_ids: Iterable[str] = (),
+        on_error: str = "skip",
+        on_read: Callable[[int], None] | None = None,
+    ) -> Iterator[Item]:
+        """Any :class:`WorkerJob` over a partitioned reader; results in the reader's order."""
+        client = self.client
+        skip = frozenset(skip_ids)
+        # A large resume set is sent once to every worker rather than with each task.
+        skip_arg: Any = client.scatter(skip, broadcast=True, hash=False) if len(skip) > 1000 else skip
+        chunks = group_partitions(reader.partitions(self.partition_bytes), self.partition_bytes)
+        token = uuid.uuid4().hex[:8]
+        tasks = (
+            (f"illm-chunk-{token}-{i}", _run_chunk, (job, reader, chunk, skip_arg, on_error))
+            for i, chunk in enumerate(chunks)
+        )
+        yield from self._ordered(tasks, on_read)
+
+    def run_items(self, job: WorkerJob, items: Iterable[Item], *, on_error: str = "skip") -> Iterator[Item]:
+        """Any :class:`WorkerJob` over documents sent from the client in batches."""
+        token = uuid.uuid4().hex[:8]
+        it = iter(items)
+        batches = iter(lambda: list(islice(it, self.batch_size)), [])
+        tasks = (
+            (f"illm-batch-{token}-{i}", _run_items, (job, batch, on_error))
+            for i, batch in enumerate(batches)
+        )
+        yield from self._ordered(tasks, None)
+
+    def _ordered(self, tasks: Iterator[tuple[str, Callable[..., Any], tuple[Any, ...]]],
+                 on_read: Callable[[int], None] | None) -> Iterator[Item]:
+        """Submit through a bounded window; yield results in submission order."""
+        client = self.client
+        window = self._window or 4 * self._threads()
+        pending = self._pending
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                nxt = next(tasks, None)
+                if nxt is None:
+                    exhausted = True
+                    break
+                key, fn, args = nxt
+                # retries=0: a failing stage is not retried; a *lost worker* is
+                # handled by the scheduler, which recomputes the chunk elsewhere.
+                pending.append(client.submit(fn, *args, key=key, pure=False, retries=0))
+            if not pending:
+                return
+            future = pending.popleft()
+            try:
+                n_read, items = future.result()
+            except distributed.client.FutureCancelledError as exc:
+                raise RunError(f"dask chunk {future.key} was cancelled: {exc}",
+                               hint="the cluster was shut down during the run; rerun with --resume") from None
+            except distributed.scheduler.KilledWorker as exc:
+                raise RunError(
+                    f"dask chunk {future.key} killed every worker that ran it: {exc}",
+                    hint="a document makes the stages crash or run out of memory; give workers more memory "
+                    "or find the document with --engine local",
+                ) from None
+            finally:
+                future.release()
+            if on_read is not None:
+                on_read(n_read)
+            yield from items
