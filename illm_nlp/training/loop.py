@@ -153,6 +153,7 @@ def fit_keras(
             initial_epoch=first_epoch,
             steps_per_epoch=steps,
             callbacks=callbacks,
+            shuffle=False,  # the batch plan is already shuffled, per (seed, epoch)
             verbose=0,
         )
         result.best_epoch = int(early.best_epoch) + 1

@@ -1,0 +1,132 @@
+"""``illm train`` as a plain function: read, clean, split, fit, write the run directory.
+
+The command-line wrapper (:mod:`illm_nlp.cli.train`) only parses options.
+Any head plugs in through the :class:`~illm_nlp.heads.base.Head` contract:
+this module reads the labelled documents, runs the pipeline's cleaning
+stages, holds out a seeded dev split when no dev set is given, saves the
+resolved pipeline, seeds everything and calls ``head.fit``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..document import Doc, Skipped
+from ..errors import ConfigError, DataError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["reader_for", "read_documents", "clean_documents", "train_pipeline"]
+
+
+def reader_for(pipe: Any, path: str | Path, *, labels: bool) -> Any:
+    """A reader for ``path`` with the pipeline's corpus options (text/label fields, format...).
+
+    Without a corpus section a ``folder.v1`` reader is made: labels from the
+    sub-folder names for a folder, from the ``label`` field for a jsonl/csv
+    file. ``labels=False`` (prediction) never asks for labels, so a plain
+    folder of documents works.
+    """
+    from ..registry import readers
+
+    p = Path(path)
+    corpus = pipe.config.corpus
+    if corpus is not None and corpus.factory == "folder.v1":
+        options = {**corpus.options, "path": str(p)}
+    elif corpus is not None:
+        options = {**corpus.options, "path": str(p)}
+        return readers.build(corpus.factory, options, f"{pipe.config.source}: corpus (path {p})")
+    else:
+        options = {"path": str(p)}
+    if labels:
+        if options.get("label_from", "none") == "none":
+            options["label_from"] = "folder" if p.is_dir() else "field"
+    else:
+        options["label_from"] = "none"
+    return readers.build("folder.v1", options, f"{pipe.config.source}: corpus (path {p})")
+
+
+def read_documents(reader: Any, *, what: str, path: str | Path) -> list[Doc]:
+    """All documents of a reader; skipped files/lines are logged by reason, never silently lost."""
+    check = getattr(reader, "check", None)
+    if check:
+        check()
+    docs: list[Doc] = []
+    skipped: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    for item in reader:
+        if isinstance(item, Skipped):
+            kind = item.reason.split(":")[0]
+            skipped[kind] += 1
+            examples.setdefault(kind, f"{item.id}: {item.reason}")
+        else:
+            docs.append(item)
+    if skipped:
+        logger.warning("%s (%s): %d skipped: %s", what, path, sum(skipped.values()), "; ".join(examples[k] for k in skipped))
+    if not docs:
+        detail = f"; {sum(skipped.values())} skipped, e.g. {next(iter(examples.values()))}" if skipped else ""
+        raise DataError(
+            f"{what}: no documents could be read from '{path}'{detail}",
+            hint="check the path and the reader options (format, text_field, label_field / label_from)",
+        )
+    return docs
+
+
+def clean_documents(pipe: Any, docs: Iterable[Doc], *, what: str) -> list[Doc]:
+    """Run the pipeline's per-document stages; documents a filter drops are counted."""
+    docs = list(docs)
+    cleaned = list(pipe.run(docs))
+    if len(cleaned) < len(docs):
+        logger.info("%s: %d of %d documents dropped by the cleaning stages", what, len(docs) - len(cleaned), len(docs))
+    if docs and all(d.tokens is None for d in cleaned):
+        logger.warning("%s: no stage sets tokens; splitting the text on white space (add nltk.clean.v1 to the stages)", what)
+    return cleaned
+
+
+def train_pipeline(
+    pipe: Any,
+    output: str | Path,
+    *,
+    train: str | Path | None = None,
+    dev: str | Path | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train ``pipe`` (a :class:`~illm_nlp.pipeline.Pipeline`) into the run directory ``output``."""
+    from ..artifact import PIPELINE_FILE, prepare_run_dir
+    from ..output import atomic_write_text
+    from ..registry import heads
+    from .splits import dev_split
+
+    cfg = pipe.config
+    if cfg.head is None:
+        raise ConfigError(f"{cfg.source}: the pipeline has no head section; `illm train` needs one", hint="add e.g. 'head: {stage: head.classify.v1}' (see pipelines/seed-rnn.yaml)")
+    head = heads.build(cfg.head.factory, cfg.head.options, f"{cfg.source}: head")
+    pipe.check_resources()
+    if train is not None:
+        train_reader = reader_for(pipe, train, labels=True)
+        train_path: Any = train
+    elif cfg.corpus is not None:
+        train_reader = pipe.reader()
+        train_path = cfg.corpus.options.get("path", "corpus")
+    else:
+        raise ConfigError(f"{cfg.source}: no training data: the pipeline has no corpus section", hint="pass --train PATH (a jsonl/csv file or a folder with one sub-folder per label)")
+    run_dir = prepare_run_dir(output, resume=resume, overwrite=overwrite)
+    train_docs = clean_documents(pipe, read_documents(train_reader, what="training data", path=train_path), what="training data")
+    if not train_docs:
+        raise DataError(f"training data ({train_path}): every document was dropped by the cleaning stages", hint="check the stages' filters (min_tokens...)")
+    if dev is not None:
+        dev_docs = clean_documents(pipe, read_documents(reader_for(pipe, dev, labels=True), what="dev data", path=dev), what="dev data")
+    else:
+        train_docs, dev_docs = dev_split(train_docs, cfg.train.dev_split, cfg.train.seed, where=f"training data ({train_path})")
+    atomic_write_text(run_dir / PIPELINE_FILE, cfg.to_yaml())
+    logger.info("training %s on %d documents (dev %d) into %s", cfg.head.factory, len(train_docs), len(dev_docs), run_dir)
+    metrics = head.fit(pipeline=pipe, train=train_docs, dev=dev_docs, run_dir=run_dir, resume=resume, progress=progress)
+    logger.debug("metrics: %s", json.dumps(metrics, default=str)[:2000])
+    return metrics
