@@ -17,6 +17,7 @@ the final states, so a classifier uses ``pooled`` and a seq2seq decoder uses
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +66,7 @@ class RNNEncoderSpec:
     embedding_dim: int = 100
     vectors: str | None = None
     vectors_limit: int | None = None
+    vectors_vocab: int | None = None
     missing: Missing = "random"
     trainable: bool = True
     unfreeze_after: int | None = None
@@ -75,22 +77,39 @@ class RNNEncoderSpec:
 
     # -- data side ------------------------------------------------------------
     def build_vocab(self, token_lists: Iterable[Sequence[str]], specials: Sequence[str] = ()) -> Vocabulary:
-        """The vocabulary over the training tokens, by this encoder's ``max_vocab`` and ``min_count``."""
-        return Vocabulary.build(token_lists, min_count=self.min_count, max_size=self.max_vocab, specials=specials)
+        """The vocabulary over the training tokens, by this encoder's ``max_vocab`` and ``min_count``.
+
+        With ``vectors_vocab: N`` the N most frequent words of the vector file
+        that training did not see are appended, so that at prediction time a
+        word met only in new text still has its pretrained vector instead of
+        becoming ``<unk>``.
+        """
+        vocab = Vocabulary.build(token_lists, min_count=self.min_count, max_size=self.max_vocab, specials=specials)
+        if not (self.vectors and self.vectors_vocab):
+            return vocab
+        vectors = self.load_vectors()
+        extra = [w for w in vectors.words[: self.vectors_vocab] if w not in vocab.index and w.strip() == w and w]
+        logger.info("vocabulary: %d words from training + %d more from %s", len(vocab), len(extra), self.vectors)
+        return Vocabulary(vocab.tokens + extra, vocab.counts)
+
+    def load_vectors(self) -> Any:
+        """The pretrained vectors named by ``vectors`` (read once per process)."""
+        if not self.vectors:
+            raise ConfigError("model.vectors: no vector file is set")
+        if not Path(self.vectors).exists():
+            raise ConfigError(
+                f"model.vectors: the vector file '{self.vectors}' does not exist",
+                hint="give the path of a word2vec/GloVe/fastText file (e.g. --set vars.vectors=PATH), or remove 'vectors' to train embeddings from scratch",
+            )
+        return _load_vectors_cached(str(Path(self.vectors).resolve()), self.vectors_limit, Path(self.vectors).stat().st_mtime_ns)
 
     def embedding_init(self, vocab: Vocabulary, *, seed: int) -> Any:
         """Pretrained vectors for ``vocab`` (an ``EmbeddingInit`` with ``.matrix`` and ``.coverage``), or None."""
         if not self.vectors:
             return None
         from ..embeddings.keras_init import build_embedding_matrix
-        from ..embeddings.vectors import load_vectors
 
-        if not Path(self.vectors).exists():
-            raise ConfigError(
-                f"model.vectors: the vector file '{self.vectors}' does not exist",
-                hint="give the path of a word2vec/GloVe/fastText file (e.g. --set vars.vectors=PATH), or remove 'vectors' to train embeddings from scratch",
-            )
-        vectors = load_vectors(self.vectors, limit=self.vectors_limit)
+        vectors = self.load_vectors()
         init = build_embedding_matrix(vocab, vectors, missing=self.missing, seed=seed)
         cov = init.coverage.to_dict() if hasattr(init.coverage, "to_dict") else dict(init.coverage)
         logger.info("embedding from %s: %s", self.vectors, cov)
@@ -173,6 +192,13 @@ class RNNEncoder:
         return EncoderOutputs(sequence=sequence, pooled=pooled, states=states, mask=mask)
 
 
+@functools.lru_cache(maxsize=2)
+def _load_vectors_cached(path: str, limit: int | None, mtime: int) -> Any:
+    from ..embeddings.vectors import load_vectors
+
+    return load_vectors(path, limit=limit)
+
+
 @models.register("keras.rnn.v1")
 def rnn_encoder(
     *,
@@ -185,6 +211,7 @@ def rnn_encoder(
     embedding_dim: Annotated[int, Field(gt=0, description="embedding size when no vectors are given")] = 100,
     vectors: Annotated[str | None, Field(description="pretrained word vectors (word2vec text/binary, GloVe, fastText, gensim KeyedVectors) to initialise the embedding")] = None,
     vectors_limit: Annotated[int | None, Field(gt=0, description="read only the first N vectors of the file")] = None,
+    vectors_vocab: Annotated[int | None, Field(gt=0, description="also put the N most frequent words of the vector file in the vocabulary, so words unseen in training keep their pretrained vector")] = None,
     missing: Annotated[Missing, Field(description="vectors for words the file lacks: random, zeros, mean, or subword (fastText)")] = "random",
     trainable: Annotated[bool, Field(description="update the embedding while training")] = True,
     unfreeze_after: Annotated[int | None, Field(ge=1, description="with trainable: false, start updating the embedding after this many epochs")] = None,
@@ -213,6 +240,7 @@ def rnn_encoder(
         embedding_dim=embedding_dim,
         vectors=vectors,
         vectors_limit=vectors_limit,
+        vectors_vocab=vectors_vocab,
         missing=missing,
         trainable=trainable,
         unfreeze_after=unfreeze_after,

@@ -27,9 +27,11 @@ __all__ = ["reader_for", "read_documents", "clean_documents", "train_pipeline"]
 def reader_for(pipe: Any, path: str | Path, *, labels: bool) -> Any:
     """A reader for ``path`` with the pipeline's corpus options (text/label fields, format...).
 
-    Without a corpus section a ``folder.v1`` reader is made: labels from the
-    sub-folder names for a folder, from the ``label`` field for a jsonl/csv
-    file. ``labels=False`` (prediction) never asks for labels, so a plain
+    Without a corpus section a ``folder.v1`` reader is made. Where labels come
+    from follows the path: a folder holding only sub-folders takes them from
+    the sub-folder names, a jsonl/csv file from its label field (``label``
+    unless the corpus names another), whatever the corpus said for its own
+    path, so ``--train`` accepts either layout with any pipeline. ``labels=False`` (prediction) never asks for labels, so a plain
     folder of documents works.
     """
     from ..registry import readers
@@ -44,11 +46,22 @@ def reader_for(pipe: Any, path: str | Path, *, labels: bool) -> Any:
     else:
         options = {"path": str(p)}
     if labels:
-        if options.get("label_from", "none") == "none":
-            options["label_from"] = "folder" if p.is_dir() else "field"
+        given = options.get("label_from", "none")
+        if _label_folders(p):
+            options["label_from"] = "folder"
+        elif given == "none" or (given == "folder" and p.is_file()):
+            options["label_from"] = "field"
     else:
         options["label_from"] = "none"
     return readers.build("folder.v1", options, f"{pipe.config.source}: corpus (path {p})")
+
+
+def _label_folders(path: Path) -> bool:
+    """A folder holding only sub-folders (one per label), like train/grain, train/other."""
+    if not path.is_dir():
+        return False
+    entries = [e for e in path.iterdir() if not e.name.startswith(".") and e.name.lower() not in ("readme.md", "readme.txt", "readme")]
+    return bool(entries) and all(e.is_dir() for e in entries)
 
 
 def read_documents(reader: Any, *, what: str, path: str | Path) -> list[Doc]:
