@@ -9,7 +9,8 @@ a :class:`Skipped` instead, so skips are counted and reported, never silent.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 __all__ = ["Doc", "Skipped"]
@@ -29,7 +30,9 @@ class Doc:
 
     def to_record(self, fields: list[str] | None = None) -> dict[str, Any]:
         """The document as a JSON-able dict, leaving out empty parts."""
-        data = asdict(self)
+        # Shallow on purpose: records are serialised at once, and asdict's deep copy of
+        # every token list was the largest cost of writing the output.
+        data = {f.name: getattr(self, f.name) for f in dataclass_fields(self)}
         if not data["meta"]:
             del data["meta"]
         data = {k: v for k, v in data.items() if v is not None}

@@ -58,6 +58,19 @@ def build_map_stages(pipeline_data: dict[str, Any]) -> list[Any]:
     return Pipeline(build_config(pipeline_data)).map_stages()
 
 
+def warm_up(stages: list[Any]) -> None:
+    """Let stages load their models (e.g. NLTK's WordNet, seconds to read) once, here.
+
+    Called in the parent before forking, so every worker inherits the loaded
+    models instead of each loading its own copy. A stage opts in by having a
+    ``warm_up()`` method; resources were checked before, so loading succeeds.
+    """
+    for stage in stages:
+        hook = getattr(stage, "warm_up", None)
+        if callable(hook):
+            hook()
+
+
 def _init_worker(pipeline_data: dict[str, Any]) -> None:
     global _WORKER_STAGES
     _WORKER_STAGES = build_map_stages(pipeline_data)
@@ -92,6 +105,8 @@ class LocalEngine:
             return
         # fork is cheapest on Linux and inherits NLTK's loaded modules; spawn elsewhere.
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        if method == "fork":
+            warm_up(build_map_stages(pipeline_data))
         ctx = mp.get_context(method)
         self._pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(pipeline_data,))
         try:

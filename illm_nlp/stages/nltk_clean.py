@@ -74,6 +74,12 @@ class CleanStage(Stage):
         if self.split_sentences:
             self._split = sentence_splitter(self.language)
 
+    def warm_up(self) -> None:
+        """Load every NLTK model this stage uses now (the engine calls it before forking workers)."""
+        if self._tok is None:
+            self._load()
+        self.processor.warm_up()
+
     def __call__(self, doc: Doc) -> Doc | None:
         if self._tok is None:
             self._load()

@@ -33,6 +33,8 @@ _FLAG_NAMES = ("IGNORECASE", "MULTILINE", "DOTALL", "VERBOSE", "ASCII", "UNICODE
 # Flags of ``regex`` that change nothing for these patterns (VERSION0 is its re-compatible mode).
 _HARMLESS = 8192
 
+_PLAIN_WORD = re.compile(r"[A-Za-z' ]+")
+
 _SELF_TEST = (
     'Mr. Smith paid $3.50 for the U.S. edition at 5 p.m. on Jan. 3. "Was it Mr. Brown\'s?" he asked! '
     "I cannot say -- gonna find out... (maybe) [not] 'tis {odd}; costs: 1,000 or 3,36 euros. "
@@ -68,6 +70,70 @@ def stdlib_pattern(pattern: Any) -> re.Pattern[str]:
         raise FallbackNeeded(f"pattern {src!r}: {exc}") from None
 
 
+def required_chars(rx: re.Pattern[str]) -> frozenset[str] | None:
+    """Characters of which at least one occurs in every match of ``rx`` (None when that cannot be told).
+
+    Read from the parsed pattern: a required literal or small character set
+    anywhere in the top-level sequence. When the text has none of them the
+    pattern cannot match, so its substitution can be skipped: exact, and a
+    few fast ``in`` tests instead of a regex scan of the sentence.
+    """
+    try:
+        from re import _constants as sre, _parser as parser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - Python < 3.11
+        return None
+    try:
+        parsed = parser.parse(rx.pattern, rx.flags)
+    except Exception:  # pragma: no cover - the pattern compiled, so this is unexpected
+        return None
+
+    def usable(ch: str, icase: bool) -> bool:
+        # Under IGNORECASE a letter also matches its other cases (and oddities like the Kelvin sign).
+        return not icase or (ch.isascii() and not ch.isalpha())
+
+    def item(op: Any, av: Any, icase: bool) -> frozenset[str] | None:
+        if op is sre.LITERAL:
+            return frozenset(chr(av)) if usable(chr(av), icase) else None
+        if op is sre.IN:
+            chars: set[str] = set()
+            for sub_op, sub_av in av:
+                if sub_op is sre.LITERAL:
+                    chars.add(chr(sub_av))
+                elif sub_op is sre.RANGE and sub_av[1] - sub_av[0] <= 16:
+                    chars.update(chr(c) for c in range(sub_av[0], sub_av[1] + 1))
+                else:
+                    return None
+            return frozenset(chars) if all(usable(c, icase) for c in chars) else None
+        if op is sre.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = av
+            return sequence(list(sub), icase or bool(add_flags & re.IGNORECASE))
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+            low, _high, sub = av
+            return sequence(list(sub), icase) if low >= 1 else None
+        if op is getattr(sre, "ATOMIC_GROUP", None):
+            return sequence(list(av), icase)
+        if op is sre.BRANCH:
+            branches = [sequence(list(b), icase) for b in av[1]]
+            if any(b is None for b in branches):
+                return None
+            return frozenset().union(*branches)  # type: ignore[arg-type]
+        return None
+
+    def sequence(items: list[Any], icase: bool) -> frozenset[str] | None:
+        # The smallest set wins, but never a set of spaces (every sentence has those) over a real one.
+        found = [req for op, av in items if (req := item(op, av, icase)) is not None]
+        return min(found, key=lambda req: (all(c.isspace() for c in req), len(req)), default=None)
+
+    found = sequence(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
+    return found if found and len(found) <= 8 else None
+
+
+def _guarded(rx: re.Pattern[str], sub: str) -> tuple[re.Pattern[str], str, str]:
+    """(pattern, replacement, required characters as one string; empty: always run)."""
+    req = required_chars(rx)
+    return rx, sub, "".join(sorted(req)) if req else ""
+
+
 class FastTreebankTokenizer:
     """NLTK's ``NLTKWordTokenizer`` (what ``word_tokenize`` uses), on the standard ``re`` engine."""
 
@@ -75,13 +141,31 @@ class FastTreebankTokenizer:
         from nltk.tokenize.destructive import NLTKWordTokenizer
 
         t = NLTKWordTokenizer
-        self._starting = [(stdlib_pattern(r), s) for r, s in t.STARTING_QUOTES]
-        self._punct = [(stdlib_pattern(r), s) for r, s in t.PUNCTUATION]
-        self._parens = (stdlib_pattern(t.PARENS_BRACKETS[0]), t.PARENS_BRACKETS[1])
-        self._dashes = (stdlib_pattern(t.DOUBLE_DASHES[0]), t.DOUBLE_DASHES[1])
-        self._ending = [(stdlib_pattern(r), s) for r, s in t.ENDING_QUOTES]
+        # The passes in NLTK's order; each with the characters it needs in order to change anything.
+        self._before = [_guarded(stdlib_pattern(r), s) for r, s in (*t.STARTING_QUOTES, *t.PUNCTUATION,
+                                                                    t.PARENS_BRACKETS, t.DOUBLE_DASHES)]
+        self._ending = [_guarded(stdlib_pattern(r), s) for r, s in t.ENDING_QUOTES]
         self._contractions = [stdlib_pattern(r) for r in (*t.CONTRACTIONS2, *t.CONTRACTIONS3)]
+        self._literals = self._contraction_literals()
         self._guard = self._contraction_guard()
+
+    def _contraction_literals(self) -> tuple[str, ...] | None:
+        """The word each contraction pattern needs ("cannot", " 'tis"), or None if one is not a plain word.
+
+        For ASCII text, ignoring case means only A-Z/a-z, so "the lower-cased
+        text contains none of these" proves no pass can match.
+        """
+        literals = []
+        for rx in self._contractions:
+            src = rx.pattern
+            if not src.startswith("(?i)"):
+                return None
+            for piece in ("(?i)", r"\b", "(?#X)", r"(?=\s)", "(", ")"):
+                src = src.replace(piece, "")
+            if not _PLAIN_WORD.fullmatch(src):
+                return None
+            literals.append(src.lower())
+        return tuple(literals)
 
     def _contraction_guard(self) -> re.Pattern[str] | None:
         """One search that matches wherever any contraction pass could (None: no guard, run them all)."""
@@ -92,18 +176,22 @@ class FastTreebankTokenizer:
             parts.append(f"(?:{rx.pattern[4:]})")
         return re.compile("|".join(parts), re.IGNORECASE)
 
+    def _may_contract(self, text: str) -> bool:
+        if self._literals is not None and text.isascii():
+            low = text.lower()
+            return any(lit in low for lit in self._literals)
+        return self._guard is None or self._guard.search(text) is not None
+
     def tokenize(self, text: str) -> list[str]:
         """Split one sentence into tokens, exactly as ``NLTKWordTokenizer().tokenize`` does."""
-        for rx, sub in self._starting:
-            text = rx.sub(sub, text)
-        for rx, sub in self._punct:
-            text = rx.sub(sub, text)
-        text = self._parens[0].sub(self._parens[1], text)
-        text = self._dashes[0].sub(self._dashes[1], text)
+        for rx, sub, needs in self._before:
+            if not needs or any(ch in text for ch in needs):
+                text = rx.sub(sub, text)
         text = " " + text + " "
-        for rx, sub in self._ending:
-            text = rx.sub(sub, text)
-        if self._guard is None or self._guard.search(text):
+        for rx, sub, needs in self._ending:
+            if not needs or any(ch in text for ch in needs):
+                text = rx.sub(sub, text)
+        if self._may_contract(text):
             for rx in self._contractions:
                 text = rx.sub(r" \1 \2 ", text)
         return text.split()

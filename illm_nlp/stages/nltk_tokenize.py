@@ -127,10 +127,15 @@ class TokenizeStage(Stage):
         self._tok: Callable[[str], list[str]] | None = None
         self._split: SentenceSplitter | None = None
 
-    def __call__(self, doc: Doc) -> Doc | None:
+    def warm_up(self) -> None:
+        """Load the tokenizer models now (the engine calls it before forking workers)."""
         if self._tok is None:
             self._tok = word_tokenizer(self.tokenizer, self.pattern)
             self._split = sentence_splitter(self.language) if self.split_sentences else None
+
+    def __call__(self, doc: Doc) -> Doc | None:
+        if self._tok is None:
+            self.warm_up()
         tok = self._tok
         sents = self._split(doc.text) if self._split else [doc.text]
         per_sentence = [tokens for tokens in map(tok, sents) if tokens]

@@ -171,6 +171,13 @@ class TokenProcessor:
         self._tagged = _Memo(self._clean_tagged, self._memo_limit)
         self._ready = True
 
+    def warm_up(self) -> None:
+        """Load the NLTK data now; WordNet is read on its first lookup, so make one."""
+        if not self._ready:
+            self._load()
+        if self._lemma is not None:
+            self._lemma("warming", "v")
+
     def _clean_one(self, token: str, pos: str = "n") -> str | None:
         """The whole decision for one distinct token (uncached)."""
         if token in self._placeholders:
