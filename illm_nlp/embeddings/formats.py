@@ -386,6 +386,9 @@ def write_word2vec(vectors: Vectors, path: str | Path, *, binary: bool = False) 
             hint="word2vec files separate fields by spaces; keep the vectors in the illm folder format instead",
         )
     kv = vectors.to_keyed_vectors()
+    if "count" not in kv.expandos:
+        # gensim writes in descending 'count' order and warns when there is none; keep our order quietly
+        kv.expandos["count"] = np.arange(len(vectors), 0, -1, dtype=np.int64)
     with atomic_file(path) as tmp:
         kv.save_word2vec_format(str(tmp), binary=binary, write_header=True)
     logger.info("wrote %d vectors as word2vec %s to %s", len(vectors), "binary" if binary else "text", path)
