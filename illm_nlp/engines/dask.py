@@ -27,9 +27,11 @@ it is imported only when this module is.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
+import math
 import os
 import threading
 import uuid
@@ -39,6 +41,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Protocol
 
+import dask
 import distributed
 
 from ..document import Doc
@@ -49,6 +52,15 @@ from .local import apply_stages, build_map_stages
 logger = logging.getLogger(__name__)
 
 __all__ = ["DaskEngine", "WorkerJob", "StagesJob", "worker_object", "build_counts", "pipeline_key"]
+
+#: partitions are not cut smaller than this to feed more workers (a task costs ~1 ms to schedule).
+MIN_PARTITION_BYTES = 64 * 1024
+
+#: dask settings for the local cluster the engine starts (see docs/scaling.md for your own cluster).
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 
 #: per worker process: key -> built object (stages, a loaded predictor).
 _CACHE: dict[str, Any] = {}
@@ -179,7 +191,8 @@ class DaskEngine:
     thread each: the stages are pure Python and hold the GIL); it is ignored
     when ``scheduler`` names an existing cluster. ``partition_bytes`` is the
     target size of the text one task reads; ``window`` the most chunks in
-    flight (default: four per worker thread).
+    flight (default: four per worker thread); ``connect_timeout`` how long
+    to try reaching ``scheduler`` (default: Dask's ``distributed.comm.timeouts.connect``).
     """
 
     name = "dask"
@@ -191,11 +204,12 @@ class DaskEngine:
         partition_bytes: int = 1 << 20,
         batch_size: int = 256,
         window: int | None = None,
-        connect_timeout: float = 20.0,
+        connect_timeout: float | None = None,
     ) -> None:
         if partition_bytes <= 0 or batch_size <= 0:
             raise UsageError(f"dask engine: partition_bytes and batch_size must be > 0 (got {partition_bytes}, {batch_size})")
         self.workers = workers or os.cpu_count() or 1
+        self._workers_given = workers is not None
         self.scheduler = scheduler
         self.partition_bytes = partition_bytes
         self.batch_size = batch_size
@@ -211,21 +225,35 @@ class DaskEngine:
         """The Dask client, connecting (or starting a local cluster) on first use."""
         if self._client is None:
             if self.scheduler:
-                if self.workers and self.workers != (os.cpu_count() or 1):
+                if self._workers_given:
                     logger.info("--workers is ignored with --scheduler: the cluster has its own workers")
+                # without connect_timeout: dask's own setting (distributed.comm.timeouts.connect)
+                timeout = {} if self.connect_timeout is None else {"timeout": self.connect_timeout}
+                problem = None
                 try:
-                    self._client = distributed.Client(self.scheduler, timeout=self.connect_timeout)
-                except (OSError, TimeoutError) as exc:
+                    self._client = distributed.Client(self.scheduler, set_as_default=False, **timeout)
+                except (OSError, TimeoutError, ValueError) as exc:
+                    problem = str(exc)  # raised outside the handler: the traceback would keep the half-made client alive
+                if problem is not None:
+                    gc.collect()
                     raise RunError(
-                        f"cannot reach the Dask scheduler at '{self.scheduler}': {exc}",
+                        f"cannot reach the Dask scheduler at '{self.scheduler}': {problem}",
                         hint="check the address (tcp://HOST:8786) and that `dask scheduler` runs there, "
                         "or leave out --scheduler to start a local cluster",
-                    ) from None
+                    )
             else:
-                self._cluster = distributed.LocalCluster(
-                    n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                )
-                self._client = distributed.Client(self._cluster)
+                # The cluster's own INFO chatter (nannies, scheduler) is not the run's report.
+                if logging.getLogger("distributed").level == logging.NOTSET:
+                    logging.getLogger("distributed").setLevel(logging.WARNING)
+                # Dask's statistical profiler samples every worker thread every 10 ms
+                # and takes the GIL to do it; with pure-Python stages on a busy
+                # machine that stalled the stages to a third of their speed.
+                # dashboard ":0": a free port, so two runs (or another user's 8787) never clash.
+                with dask.config.set(LOCAL_CLUSTER_CONFIG):
+                    self._cluster = distributed.LocalCluster(
+                        n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                    )
+                self._client = distributed.Client(self._cluster, set_as_default=False)
             logger.info("dask engine: %s", self._client)
         return self._client
 
@@ -283,7 +311,18 @@ class DaskEngine:
         skip = frozenset(skip_ids)
         # A large resume set is sent once to every worker rather than with each task.
         skip_arg: Any = client.scatter(skip, broadcast=True, hash=False) if len(skip) > 1000 else skip
-        chunks = group_partitions(reader.partitions(self.partition_bytes), self.partition_bytes)
+        parts = list(reader.partitions(self.partition_bytes))
+        # At least ~4 chunks per worker thread when the collection allows, so a
+        # small collection (a few big files) still keeps every worker busy.
+        per = 4 * self._threads()
+        total = sum(_partition_size(p) or 0 for p in parts)
+        finer = max(MIN_PARTITION_BYTES, total // per)
+        if len(parts) < per and finer < self.partition_bytes:
+            parts = list(reader.partitions(finer))
+        target = max(1, min(self.partition_bytes, total // per))
+        max_count = max(1, min(256, math.ceil(len(parts) / per)))
+        chunks = group_partitions(parts, target, max_count)
+        logger.info("dask engine: %d partitions (%.1f MiB) in chunks of about %.1f MiB", len(parts), total / 2**20, target / 2**20)
         token = uuid.uuid4().hex[:8]
         tasks = (
             (f"illm-chunk-{token}-{i}", _run_chunk, (job, reader, chunk, skip_arg, on_error))
