@@ -164,7 +164,7 @@ def create_app(
         data = body.model_dump(exclude_none=True)
         texts = data.pop("texts")
         if not texts:
-            return refuse(422, "no_texts", "'texts' is empty; send at least one text", limit="max_texts", value=limits.max_texts, got=0)
+            return refuse(422, "no_texts", "'texts' is empty; send at least one text")
         if len(texts) > limits.max_texts:
             return refuse(422, "too_many_texts", f"{len(texts)} texts in one request; the limit is {limits.max_texts}",
                           limit="max_texts", value=limits.max_texts, got=len(texts))

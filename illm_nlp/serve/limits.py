@@ -66,27 +66,32 @@ class BodySizeLimit:
             return
         seen = 0
         started = False
+        refused = False
 
         async def limited_receive() -> dict[str, Any]:
-            nonlocal seen
+            # over the limit while streaming: answer 413 now and tell the app the client left
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge(seen)
+                    refused = True
+                    if not started:
+                        await self._refuse(send, seen, streamed=True)
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: dict[str, Any]) -> None:
+        async def guarded_send(message: dict[str, Any]) -> None:
             nonlocal started
+            if refused:  # the 413 has been sent; whatever the app says after it is dropped
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge as exc:
-            if not started:
-                await self._refuse(send, exc.seen, streamed=True)
+        await self.app(scope, limited_receive, guarded_send)
 
     async def _refuse(self, send: Any, got: int, streamed: bool = False) -> None:
         body = json.dumps(error_body(
@@ -98,9 +103,3 @@ class BodySizeLimit:
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    def __init__(self, seen: int) -> None:
-        super().__init__(seen)
-        self.seen = seen
