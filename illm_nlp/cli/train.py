@@ -58,15 +58,20 @@ def _load_run(run_dir: str) -> Any:
 @click.option("--data", "data_path", required=True, help="Labelled data: a jsonl/csv file or a folder with one sub-folder per label.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON (keys accuracy, macro_f1, per_class, confusion).")
 @click.option("--report-dir", default=None, help="Where to write metrics.json and confusion.png (default: RUN_DIR/evaluation/<data name>).")
-def evaluate_cmd(run_dir: str, data_path: str, as_json: bool, report_dir: str | None) -> None:
+@click.option("--beam", type=click.IntRange(min=1), default=None, help="Text-producing runs: beam size for decoding (1 = greedy; default: the run's).")
+@click.option("--write-outputs", is_flag=True, help="Text-producing runs: write each output beside its reference (outputs.jsonl in the report dir).")
+def evaluate_cmd(run_dir: str, data_path: str, as_json: bool, report_dir: str | None, beam: int | None = None, write_outputs: bool = False) -> None:
     """Evaluate the trained RUN_DIR on labelled data: a table (or JSON) and confusion.png."""
     from ..output import atomic_write_text
     from ..training.run import read_documents, reader_for
 
     predictor = _load_run(run_dir)
     docs = read_documents(reader_for(predictor.pipeline, data_path, labels=True), what="evaluation data", path=data_path)
-    metrics = predictor.evaluate(docs)
     out_dir = Path(report_dir) if report_dir else Path(run_dir) / "evaluation" / (Path(data_path).stem or "data")
+    settings: dict[str, Any] = {"beam": beam} if beam else {}
+    if write_outputs:
+        settings["outputs"] = str(out_dir / "outputs.jsonl")
+    metrics = predictor.evaluate(docs, **settings)
     atomic_write_text(out_dir / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
     matrix = (metrics.get("confusion") or {}).get("matrix")
     if matrix is not None:
@@ -103,16 +108,19 @@ def _answer_line(text: str, answer: dict[str, Any]) -> str:
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Keep the K most probable labels per document.")
 @click.option("--json", "as_json", is_flag=True, help="With --text: print the answer as JSON.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=512, show_default=True, help="Documents per prediction batch.")
+@click.option("--beam", type=click.IntRange(min=1), default=None, help="Text-producing runs: beam size for decoding (1 = greedy; default: the run's).")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 def predict_cmd(run_dir: str, input_path: str | None, text: str | None, output: str | None, top: int | None,
-                as_json: bool, batch_size: int, no_progress: bool) -> None:
+                as_json: bool, batch_size: int, no_progress: bool, beam: int | None = None) -> None:
     """Predict with the trained RUN_DIR on one --text or on the documents at --input."""
     from ..errors import UsageError
 
     if (input_path is None) == (text is None):
         raise UsageError("give exactly one of --input PATH or --text TEXT", hint="e.g. illm predict runs/sentiment --text 'A fine film.'")
     predictor = _load_run(run_dir)
-    settings = {"top": top} if top else {}
+    settings: dict[str, Any] = {"top": top} if top else {}
+    if beam:
+        settings["beam"] = beam
     if text is not None:
         answer = predictor.predict([text], **settings)[0]
         if output:
