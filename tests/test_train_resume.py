@@ -24,9 +24,13 @@ def _weights(run_dir):
     return load_run(run_dir).model.get_weights()
 
 
-def test_train_resume_equals_uninterrupted_run(sample, tmp_path, write_pipeline):
+@pytest.mark.parametrize(
+    ("cell", "pooling", "bidirectional"),
+    [("gru", "max", False), pytest.param("lstm", "attention", True, marks=pytest.mark.slow)],
+)
+def test_train_resume_equals_uninterrupted_run(sample, tmp_path, write_pipeline, cell, pooling, bidirectional):
     train, dev = sample
-    path = write_pipeline(pipeline_text(epochs=3, cell="lstm", pooling="attention", bidirectional=True))
+    path = write_pipeline(pipeline_text(epochs=3, cell=cell, pooling=pooling, bidirectional=bidirectional))
     full = train_pipeline(load_pipeline(path), tmp_path / "full", train=train, dev=dev, progress=False)
 
     # "interrupted" after 2 epochs (a run whose budget was 2 epochs), then resumed to 3
@@ -40,3 +44,17 @@ def test_train_resume_equals_uninterrupted_run(sample, tmp_path, write_pipeline)
     hist_full = json.loads((tmp_path / "full" / "history.json").read_text())["epochs"]
     hist_res = json.loads((tmp_path / "resumed" / "history.json").read_text())["epochs"]
     assert [r["loss"] for r in hist_full] == [r["loss"] for r in hist_res]
+
+
+@pytest.mark.slow
+def test_train_resume_after_the_embedding_was_unfrozen(sample, tmp_path, write_pipeline, shared_data):
+    train, dev = sample
+    vectors = shared_data / "embeddings" / "glove.6B.50d.100k.txt.gz"
+    text = pipeline_text(epochs=3).replace("max_vocab: 2000", f"max_vocab: 2000\n  vectors: {vectors}\n  vectors_limit: 5000\n  trainable: false\n  unfreeze_after: 1")
+    path = write_pipeline(text)
+    train_pipeline(load_pipeline(path), tmp_path / "full", train=train, dev=dev, progress=False)
+    train_pipeline(load_pipeline(path, ["train.epochs=2"]), tmp_path / "resumed", train=train, dev=dev, progress=False)
+    train_pipeline(load_pipeline(path), tmp_path / "resumed", train=train, dev=dev, resume=True, progress=False)
+    for a, b in zip(_weights(tmp_path / "full"), _weights(tmp_path / "resumed")):
+        np.testing.assert_array_equal(a, b)
+    assert (tmp_path / "full" / "embedding" / "coverage.json").exists()

@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import Field
 
 from ..document import Doc
-from ..errors import ArtifactError, ConfigError, DataError
+from ..errors import ArtifactError, ConfigError, DataError, UsageError
 from ..output import atomic_write_text
 from ..registry import heads, models
 
@@ -164,7 +164,10 @@ class ClassifyHead:
         tcfg = cfg.train
         run_dir = Path(run_dir)
         spec = _encoder_spec(cfg)
-        train = [d for d in train if doc_tokens(d)] if train else []
+        given = len(train)
+        train = [d for d in train if doc_tokens(d)]
+        if len(train) < given:
+            logger.warning("training data: %d documents have no tokens after cleaning and are left out", given - len(train))
         if not train:
             raise DataError("training data: no documents with text to train on", hint="check --train PATH / corpus.path and the reader options")
         seed_everything(tcfg.seed)
@@ -197,8 +200,15 @@ class ClassifyHead:
         y_dev = self._targets(dev, labels, "dev data") if dev else None
 
         unfreeze_after = spec.unfreeze_after
+        trainable = spec.trainable
+        if unfreeze_after and resume:
+            from ..training.callbacks import load_checkpoint
+
+            state = load_checkpoint(run_dir / "checkpoints")
+            # the checkpoint was taken after the embedding was unfrozen: rebuild it trainable
+            trainable = bool(state and state["next_epoch"] >= unfreeze_after)
         with get_strategy(tcfg.strategy).scope():
-            model = self._build_model(spec, len(vocab), init, len(labels))
+            model = self._build_model(spec, len(vocab), init, len(labels), trainable=trainable)
             import keras
 
             optimizer = keras.optimizers.Adam(learning_rate=tcfg.learning_rate, clipnorm=tcfg.clipnorm)
@@ -219,7 +229,7 @@ class ClassifyHead:
         if unfreeze_after:
             from ..embeddings.keras_init import UnfreezeEmbedding
 
-            extra.append(UnfreezeEmbedding(f"encoder_embedding", unfreeze_after))
+            extra.append(UnfreezeEmbedding("encoder_embedding", unfreeze_after))
         monitor = tcfg.monitor or "macro_f1"
         if monitor.startswith("val_"):
             monitor = monitor[4:]
@@ -253,11 +263,11 @@ class ClassifyHead:
         self.predictor = predictor
         return metrics
 
-    def _build_model(self, spec: Any, vocab_size: int, init: Any, n_labels: int) -> Any:
+    def _build_model(self, spec: Any, vocab_size: int, init: Any, n_labels: int, *, trainable: bool | None = None) -> Any:
         import keras
 
         inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
-        encoder = spec.build(vocab_size, init, name="encoder")
+        encoder = spec.build(vocab_size, init, name="encoder", trainable=trainable)
         h = encoder(inputs).pooled
         if self.hidden_units:
             h = keras.layers.Dense(self.hidden_units, activation="relu", name="hidden")(h)
@@ -368,15 +378,16 @@ class ClassifyPredictor:
     def predict_docs(self, docs: Sequence[Doc]) -> np.ndarray:
         return self.probabilities(self.encode(self.clean(docs)))
 
-    def answers(self, probs: np.ndarray, top: int | None = None) -> list[dict[str, Any]]:
-        """Label names and probabilities per document, best first."""
+    def answers(self, probs: np.ndarray, top: int | None = None, threshold: float | None = None) -> list[dict[str, Any]]:
+        """Label names and probabilities per document, best first (``threshold`` overrides the run's, multi-label)."""
         k = len(self.labels) if not top else max(1, min(top, len(self.labels)))
+        cut = self.threshold if threshold is None else float(threshold)
         out = []
         for row in probs:
             order = np.argsort(-row, kind="stable")[:k]
             probs_named = {self.labels[i]: round(float(row[i]), 6) for i in order}
             if self.multi_label:
-                label: Any = [self.labels[i] for i in np.argsort(-row, kind="stable") if row[i] >= self.threshold]
+                label: Any = [self.labels[i] for i in np.argsort(-row, kind="stable") if row[i] >= cut]
             else:
                 label = self.labels[int(order[0])]
             out.append({"label": label, "labels": [self.labels[i] for i in order], "probabilities": probs_named})
@@ -387,12 +398,9 @@ class ClassifyPredictor:
         """One answer per text: ``{"label", "labels", "probabilities"}``; ``top=K`` keeps the K best labels."""
         unknown = sorted(set(settings) - {"top", "threshold"})
         if unknown:
-            raise ConfigError(f"classification does not take the setting(s) {unknown}", hint="known: top, threshold")
+            raise UsageError(f"classification does not take the setting(s) {unknown}", hint="known: top, threshold")
         docs = [Doc(id=str(i), text=str(t)) for i, t in enumerate(texts)]
-        threshold = settings.get("threshold")
-        if threshold is not None:
-            self.threshold = float(threshold)
-        return self.answers(self.predict_docs(docs), settings.get("top"))
+        return self.answers(self.predict_docs(docs), settings.get("top"), settings.get("threshold"))
 
     def metrics_from(self, y: np.ndarray, probs: np.ndarray) -> dict[str, Any]:
         from .classify_metrics import classification_metrics
