@@ -113,7 +113,7 @@ def test_embeddings_keras_init_subword_policy_uses_fasttext_ngrams():
     assert init.coverage.missing == 3 and init.coverage.found == 2
     np.testing.assert_allclose(init.matrix[vocab.unk_id], ft.mean(), rtol=1e-6)  # specials get the mean
     # the sub-word vector of an unseen word is closer to its stem's than to an unrelated word's
-    cos = lambda a, b: float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))  # noqa: E731
+    cos = lambda a, b: float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
     m = init.matrix
     assert cos(m[vocab.id("governmentalish")], m[vocab.id("government")]) > cos(m[vocab.id("governmentalish")], m[vocab.id("the")])
 

@@ -134,8 +134,8 @@ def evaluate_cmd(vectors: str, fmt: str, limit: int | None, analogies: str | Non
     from ..embeddings.evaluate import evaluate_analogies, evaluate_pairs
 
     vecs = _load(vectors, fmt, limit)
-    kw = {"restrict": restrict, "case_insensitive": not case_sensitive}
-    report = {
+    kw: dict[str, Any] = {"restrict": restrict, "case_insensitive": not case_sensitive}
+    report: dict[str, Any] = {
         "vectors": vectors,
         "analogies": evaluate_analogies(vecs, Path(analogies) if analogies else None, **kw),
         "pairs": evaluate_pairs(vecs, Path(pairs) if pairs else None, **kw),

@@ -49,7 +49,7 @@ def evaluate_analogies(vectors: Vectors, path: Path | None = None, *, restrict: 
     if not path.is_file():
         raise DataError(f"analogy file '{path}' does not exist", hint="give a questions-words.txt style file (': section' lines, then 'a b c d')")
     kv = keyed(vectors)
-    score, sections = kv.evaluate_word_analogies(str(path), restrict_vocab=restrict, case_insensitive=case_insensitive)
+    _score, sections = kv.evaluate_word_analogies(str(path), restrict_vocab=restrict, case_insensitive=case_insensitive)
     total = _count_questions(path)
     out_sections = []
     for sec in sections:

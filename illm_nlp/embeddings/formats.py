@@ -17,7 +17,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from .vectors import Vectors
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["detect", "read", "read_text", "read_binary", "write_word2vec", "FASTTEXT_MAGIC"]
+__all__ = ["FASTTEXT_MAGIC", "detect", "read", "read_binary", "read_text", "write_word2vec"]
 
 FASTTEXT_MAGIC = 793712314
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -38,7 +38,7 @@ _TEXT_BYTES = set(range(32, 127)) | {9, 10, 13}
 def _open_bytes(path: Path) -> IO[bytes]:
     with open(path, "rb") as fh:
         magic = fh.read(2)
-    return gzip.open(path, "rb") if magic == _GZIP_MAGIC else open(path, "rb")
+    return cast(IO[bytes], gzip.open(path, "rb") if magic == _GZIP_MAGIC else open(path, "rb"))
 
 
 def _head(path: Path, n: int = 4096) -> bytes:
@@ -332,7 +332,7 @@ def read_fasttext_bin(path: Path, *, limit: int | None = None) -> Vectors:
 
     try:
         kv = load_facebook_vectors(str(path))
-    except Exception as exc:  # gensim raises struct.error, ValueError, EOFError, ... on damaged files
+    except Exception as exc:  # noqa: BLE001 - gensim raises struct.error, ValueError, EOFError, ... on damaged files
         raise DataError(f"{path}: cannot read this fastText .bin ({type(exc).__name__}: {exc})", hint="the file is damaged or truncated; copy or download it again") from None
     return Vectors.from_keyed_vectors(kv, limit=limit, source=str(path))
 
@@ -344,7 +344,7 @@ def read_gensim(path: Path, *, limit: int | None = None) -> Vectors:
     logger.warning("%s is a gensim native file: a Python pickle, which can run code when opened; only open files you trust", path)
     try:
         obj: Any = SaveLoad.load(str(path), mmap="r")
-    except Exception as exc:  # UnpicklingError, EOFError, AttributeError, ... from a foreign or damaged file
+    except Exception as exc:  # noqa: BLE001 - UnpicklingError, EOFError, AttributeError, ... from a foreign or damaged file
         raise DataError(
             f"{path}: cannot read this as a gensim KeyedVectors/model file ({type(exc).__name__}: {exc})",
             hint="is it a gensim .kv/.model file? text and .bin files have their own formats (see --format)",

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -36,9 +36,12 @@ from ..vocab import Vocabulary
 from .coverage import Coverage, _special_ids, lookup_rows, measure_coverage
 from .vectors import Vectors
 
+if TYPE_CHECKING:
+    from .callbacks import UnfreezeEmbedding
+
 logger = logging.getLogger(__name__)
 
-__all__ = ["EmbeddingInit", "build_embedding_matrix", "UnfreezeEmbedding", "MISSING_POLICIES"]
+__all__ = ["MISSING_POLICIES", "EmbeddingInit", "UnfreezeEmbedding", "build_embedding_matrix"]
 
 MissingPolicy = Literal["random", "zeros", "mean", "subword"]
 MISSING_POLICIES: tuple[str, ...] = ("random", "zeros", "mean", "subword")

@@ -10,7 +10,7 @@ from typing import Any
 
 from .vectors import Vectors
 
-__all__ = ["similar", "analogy", "keyed"]
+__all__ = ["analogy", "keyed", "similar"]
 
 
 def keyed(vectors: Vectors) -> Any:

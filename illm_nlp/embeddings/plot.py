@@ -20,7 +20,7 @@ from .vectors import Vectors
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["project", "plot_words"]
+__all__ = ["plot_words", "project"]
 
 Method = Literal["pca", "tsne"]
 

@@ -34,7 +34,7 @@ from .vectors import Vectors
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TrainSettings", "doc_sentences", "DocSentences", "write_line_corpus", "train_vectors", "MAX_SENTENCE"]
+__all__ = ["MAX_SENTENCE", "DocSentences", "TrainSettings", "doc_sentences", "train_vectors", "write_line_corpus"]
 
 #: gensim trains on at most this many tokens of one sentence (longer ones are cut silently); we split instead.
 MAX_SENTENCE = 10_000

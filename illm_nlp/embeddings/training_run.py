@@ -21,7 +21,7 @@ from ..errors import UsageError, did_you_mean
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["train_from_pipeline", "DEFAULT_STAGE"]
+__all__ = ["DEFAULT_STAGE", "train_from_pipeline"]
 
 DEFAULT_STAGE = "gensim.word2vec.v1"
 

@@ -33,7 +33,7 @@ from ..errors import ArtifactError, DataError, UsageError, did_you_mean
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Vectors", "Subwords", "load_vectors", "FORMATS", "ARTIFACT_FORMAT"]
+__all__ = ["ARTIFACT_FORMAT", "FORMATS", "Subwords", "Vectors", "load_vectors"]
 
 ARTIFACT_FORMAT = "illm-vectors"
 ARTIFACT_VERSION = 1
@@ -223,7 +223,7 @@ class Vectors:
             counts = raw.astype(np.int64) if raw.any() else None
         subwords = None
         ngrams = getattr(kv, "vectors_ngrams", None)
-        if ngrams is not None and getattr(kv, "bucket", 0):
+        if ngrams is not None and int(getattr(kv, "bucket", 0) or 0) > 0:
             subwords = Subwords(np.asarray(ngrams, dtype=np.float32), int(kv.min_n), int(kv.max_n))
         return cls(words, matrix, counts=counts, subwords=subwords, source=source)
 

@@ -24,7 +24,7 @@ from .base import CorpusStage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["VectorTrainingStage", "PretrainedVectorsStage", "word2vec", "fasttext", "pretrained", "EXPORTS", "VECTOR_STAGES"]
+__all__ = ["EXPORTS", "VECTOR_STAGES", "PretrainedVectorsStage", "VectorTrainingStage", "fasttext", "pretrained", "word2vec"]
 
 #: file name of the word2vec export in a vectors folder, by export format
 EXPORTS = {"word2vec-text": "vectors.w2v.txt", "word2vec-binary": "vectors.w2v.bin"}
@@ -49,6 +49,7 @@ class VectorTrainingStage(CorpusStage):
         from ..embeddings.train import train_vectors
 
         out_dir = Path(out_dir)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)  # the temporary line corpus goes beside it
         vectors, report = train_vectors(self.kind, corpus, self.settings, work_dir=out_dir.parent)
         with atomic_dir(out_dir) as tmp:
             vectors.write_into(tmp, extra={"training": report})
