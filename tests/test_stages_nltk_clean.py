@@ -478,3 +478,19 @@ def test_nltk_fast_required_chars_are_necessary_for_a_match():
             if rx.search(text):
                 assert any(ch in text for ch in needs), (rx.pattern, text, needs)
     assert guarded >= 15
+
+
+@pytest.mark.parametrize(
+    "kind, text, expected",
+    [
+        ("num", "In 1811, 3.50 or 1,000,000.", "In <num>, <num> or <num>."),
+        ("num", "the 2nd mp3 at v1.2 costs 3.50abc", "the 2nd mp3 at v1.2 costs 3.50abc"),
+        ("url", "See http://x.org/a?b=1. Or www.y.com, then (https://z.io/p).", "See <url>. Or <url>, then (<url>)."),
+        ("email", "Mail ann.lee+news@mail.example.co.uk. Not @handle or a@b.", "Mail <email>. Not @handle or a@b."),
+    ],
+)
+def test_text_normalize_placeholders(kind, text, expected):
+    option = {"num": "replace_numbers", "url": "replace_urls", "email": "replace_emails"}[kind]
+    stage = stages.build("text.normalize.v1", {option: True}, "test")
+    out = stage(Doc(id="1", text=text)).text
+    assert " ".join(out.split()).replace(" .", ".").replace(" ,", ",").replace("( ", "(").replace(" )", ")") == expected

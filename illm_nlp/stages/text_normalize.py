@@ -41,7 +41,7 @@ SENTINELS: dict[str, str] = {k: f"illmplaceholder{k}" for k in PLACEHOLDERS}
 _URL = re.compile(r"(?:(?:https?|ftp)://|www\.)[^\s<>\"'()\[\]{}]+(?<![.,;:!?])", re.IGNORECASE)
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+(?<![.-])")
 # 12, 3.50, 1,000,000, 2024 — not digits glued to letters ("2nd", "mp3").
-_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?!\w)")
+_NUMBER = re.compile(r"(?<![\w.,])\d++(?:[.,]\d++)*+(?!\w)")
 _SPACES = re.compile(r"[ \t\f\v]*\n[ \t\f\v\n]*|[ \t\f\v]{2,}")
 
 
