@@ -272,3 +272,49 @@ def test_engines_dask_starts_and_closes_its_own_cluster(sample: Path, local_run,
     engine.close()
     assert engine._cluster is None and cluster.status.name == "closed"
     assert sum(1 for i in out if not hasattr(i, "reason")) == local_run[0].written
+
+
+def test_engines_dask_predict_scheduler_needs_dask_engine(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["predict", str(tmp_path), "--input", str(tmp_path), "--scheduler", "tcp://127.0.0.1:9"])
+    assert info.value.code == 2 and "--engine dask" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_engines_dask_predict_matches_local_and_loads_once_per_worker(cluster, shared_data: Path, tmp_path: Path) -> None:
+    """`illm predict --engine dask` writes what the local predict writes; each worker loads the run once."""
+    from click.testing import CliRunner
+
+    from illm_nlp.engines.dask import PredictJob
+
+    from ._train_helpers import movie_sample, pipeline_text
+
+    lc, client = cluster
+    train, _ = movie_sample(shared_data, tmp_path, n_train=160, n_dev=10)
+    pipeline = tmp_path / "classify.yaml"
+    pipeline.write_text(pipeline_text(epochs=1), encoding="utf-8")
+    run = tmp_path / "run"
+    runner = CliRunner()
+    trained = runner.invoke(cli, ["train", str(pipeline), "-o", str(run), "--train", str(train), "--no-progress"])
+    assert trained.exit_code == 0, trained.output
+    # 300 unseen sentences in three files, so several chunks reach each worker
+    texts = (shared_data / "classification" / "movie-sentences" / "test.jsonl").read_text(encoding="utf-8").splitlines()[:300]
+    data = tmp_path / "unseen"
+    data.mkdir()
+    for i in range(3):
+        (data / f"part{i}.jsonl").write_text("\n".join(texts[i * 100:(i + 1) * 100]) + "\n", encoding="utf-8")
+    local = runner.invoke(cli, ["predict", str(run), "--input", str(data), "-o", str(tmp_path / "local.jsonl"), "--no-progress"])
+    assert local.exit_code == 0, local.output
+    remote = runner.invoke(cli, ["predict", str(run), "--input", str(data), "-o", str(tmp_path / "dask.jsonl"), "--no-progress",
+                                 "--engine", "dask", "--scheduler", lc.scheduler_address, "--batch-size", "40"])
+    assert remote.exit_code == 0, remote.output
+    local_rows = [json.loads(line) for line in (tmp_path / "local.jsonl").read_text().splitlines()]
+    remote_rows = [json.loads(line) for line in (tmp_path / "dask.jsonl").read_text().splitlines()]
+    assert len(remote_rows) == 300 and [r["id"] for r in remote_rows] == [r["id"] for r in local_rows]
+    assert [r["label"] for r in remote_rows] == [r["label"] for r in local_rows]
+    for a, b in zip(remote_rows, local_rows):
+        pa, pb = a["meta"]["probabilities"], b["meta"]["probabilities"]
+        assert pa.keys() == pb.keys() and all(abs(pa[k] - pb[k]) < 1e-5 for k in pa)
+    key = PredictJob.of(str(run), {}).key
+    counts = [c.get(key, 0) for c in client.run(build_counts).values()]
+    assert all(n <= 1 for n in counts) and sum(counts) >= 1

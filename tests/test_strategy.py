@@ -149,3 +149,29 @@ def test_strategy_mirrored_two_cpus_trains_like_default(shared_data: Path, tmp_p
     assert result["default"] > 0.62, result
     # ... and the two strategies reach the same quality.
     assert abs(result["mirrored"] - result["default"]) < 0.04, result
+
+
+@pytest.mark.slow
+def test_strategy_illm_train_mirrored_matches_default(shared_data: Path, tmp_path: Path) -> None:
+    """`illm train --set train.strategy=mirrored` over two logical CPUs: two replicas, same quality as default."""
+    from ._train_helpers import movie_sample, pipeline_text
+
+    train, dev = movie_sample(shared_data, tmp_path, n_train=1200, n_dev=300)
+    pipeline = tmp_path / "classify.yaml"
+    pipeline.write_text(pipeline_text(epochs=3), encoding="utf-8")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "", "ILLM_CPU_DEVICES": "2"}
+    illm = Path(sys.executable).with_name("illm")
+    accuracy = {}
+    for strategy in ("default", "mirrored"):
+        run = tmp_path / strategy
+        proc = subprocess.run(
+            [str(illm), "train", str(pipeline), "-o", str(run), "--train", str(train), "--dev", str(dev), "--no-progress",
+             "--set", f"train.strategy={strategy}"],
+            capture_output=True, text=True, env=env, timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        if strategy == "mirrored":
+            assert "MirroredStrategy with 2 replica(s)" in proc.stderr
+        accuracy[strategy] = json.loads((run / "metrics.json").read_text())["dev"]["accuracy"]
+    assert accuracy["default"] > 0.6, accuracy
+    assert abs(accuracy["mirrored"] - accuracy["default"]) < 0.05, accuracy

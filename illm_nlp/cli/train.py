@@ -110,13 +110,35 @@ def _answer_line(text: str, answer: dict[str, Any]) -> str:
 @click.option("--batch-size", type=click.IntRange(min=1), default=512, show_default=True, help="Documents per prediction batch.")
 @click.option("--beam", type=click.IntRange(min=1), default=None, help="Text-producing runs: beam size for decoding (1 = greedy; default: the run's).")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="With --input: predict here, or on Dask workers (the run is loaded once per worker).")
+@click.option("--scheduler", default=None, help="Dask scheduler address (with --engine dask); default: a local cluster.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Workers of the local Dask cluster (with --engine dask).")
 def predict_cmd(run_dir: str, input_path: str | None, text: str | None, output: str | None, top: int | None,
-                as_json: bool, batch_size: int, no_progress: bool, beam: int | None = None) -> None:
+                as_json: bool, batch_size: int, no_progress: bool, beam: int | None = None, engine: str = "local",
+                scheduler: str | None = None, workers: int | None = None) -> None:
     """Predict with the trained RUN_DIR on one --text or on the documents at --input."""
     from ..errors import UsageError
 
     if (input_path is None) == (text is None):
         raise UsageError("give exactly one of --input PATH or --text TEXT", hint="e.g. illm predict runs/sentiment --text 'A fine film.'")
+    if (scheduler or workers) and engine != "dask":
+        raise UsageError("--scheduler and --workers go with --engine dask", hint="add --engine dask")
+    if engine == "dask":
+        if input_path is None:
+            raise UsageError("--engine dask predicts a collection: give --input PATH", hint="for one --text, leave out --engine")
+        from ..engines import get_engine
+
+        get_engine("dask", workers=workers, scheduler=scheduler)  # a clear error when dask is not installed
+        from ..engines.dask import predict_collection as predict_on_dask
+
+        dask_settings: dict[str, Any] = {"top": top} if top else {}
+        if beam:
+            dask_settings["beam"] = beam
+        n = predict_on_dask(run_dir, input_path, output or "-", settings=dask_settings, batch_size=batch_size,
+                            progress=not no_progress, scheduler=scheduler, workers=workers)
+        click.echo(f"predicted {n} documents → {output or 'stdout'}", err=True)
+        return
     predictor = _load_run(run_dir)
     settings: dict[str, Any] = {"top": top} if top else {}
     if beam:

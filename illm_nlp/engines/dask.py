@@ -51,7 +51,7 @@ from .local import apply_stages, build_map_stages
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DaskEngine", "WorkerJob", "StagesJob", "worker_object", "build_counts", "pipeline_key"]
+__all__ = ["DaskEngine", "WorkerJob", "StagesJob", "PredictJob", "predict_collection", "worker_object", "build_counts", "pipeline_key"]
 
 #: partitions are not cut smaller than this to feed more workers (a task costs ~1 ms to schedule).
 MIN_PARTITION_BYTES = 64 * 1024
@@ -127,6 +127,108 @@ class StagesJob:
 
     def apply(self, built: list[Any], items: list[Item], on_error: str) -> list[Item]:
         return apply_stages(built, items, on_error)
+
+
+@dataclass(frozen=True)
+class PredictJob:
+    """``illm predict`` on the workers: the trained run is loaded once per worker, then predicts chunk by chunk."""
+
+    run_dir: str
+    settings: dict[str, Any] = field(hash=False)
+    batch_size: int = 512
+    key: str = ""
+
+    @classmethod
+    def of(cls, run_dir: str, settings: dict[str, Any], batch_size: int = 512) -> PredictJob:
+        # the run's manifest changes when it is retrained, so a stale cached model is never reused
+        from pathlib import Path
+
+        stamp = "".join(str(f.stat().st_mtime_ns) for f in sorted(Path(run_dir).glob("*")) if f.is_file())
+        digest = hashlib.sha1(f"{Path(run_dir).resolve()}|{stamp}".encode()).hexdigest()[:16]
+        return cls(str(Path(run_dir).resolve()), settings, batch_size, "predictor-" + digest)
+
+    def build(self) -> Any:
+        from ..artifact import load_run
+
+        return load_run(self.run_dir)
+
+    def apply(self, built: Any, items: list[Item], on_error: str) -> list[Item]:
+        from ..cli.train import _as_doc  # the same record as `illm predict` on the local engine
+
+        out: list[Item] = list(items)
+        docs = [(i, it) for i, it in enumerate(items) if isinstance(it, Doc)]
+        for start in range(0, len(docs), self.batch_size):
+            batch = docs[start:start + self.batch_size]
+            answers = built.predict([d.text for _, d in batch], **self.settings)
+            for (i, doc), answer in zip(batch, answers):
+                out[i] = _as_doc(doc, answer)
+        return out
+
+
+def predict_collection(
+    run_dir: str,
+    input_path: str,
+    output: str,
+    *,
+    settings: dict[str, Any],
+    batch_size: int = 512,
+    progress: bool = True,
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> int:
+    """``illm predict --engine dask``: read and predict on the workers, write here, in input order.
+
+    The client never loads the model: it reads the run's saved pipeline to
+    build the reader, and only the workers load the trained run (once each).
+    Returns the number of documents written; skipped inputs are logged as with
+    the local engine.
+    """
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from ..artifact import PIPELINE_FILE, check_run
+    from ..errors import DataError
+    from ..output import open_writer
+    from ..pipeline import Pipeline
+    from ..training.run import reader_for
+
+    check_run(Path(run_dir))
+    pipe = Pipeline.from_file(Path(run_dir) / PIPELINE_FILE)
+    reader = reader_for(pipe, input_path, labels=False)
+    check = getattr(reader, "check", None)
+    if check:
+        check()
+    engine = DaskEngine(workers=workers, scheduler=scheduler)
+    job = PredictJob.of(run_dir, settings, batch_size)
+    writer = open_writer(output)
+    bar = tqdm(unit="doc", desc="predicting", disable=None if progress and output != "-" else True, dynamic_ncols=True, mininterval=0.5)
+    skipped = written = 0
+    try:
+        if hasattr(reader, "partitions"):
+            stream = engine.run_reader(job, reader, on_error=getattr(reader, "on_error", "skip"))
+        else:
+            stream = engine.run_items(job, reader)
+        for item in stream:
+            if isinstance(item, Doc):
+                writer.write(item)
+                written += 1
+                bar.update(1)
+            else:
+                skipped += 1
+                logger.warning("skipped %s: %s", item.id, item.reason)
+        writer.commit()
+    except BaseException:
+        writer.close()
+        raise
+    finally:
+        bar.close()
+        engine.close()
+    if skipped:
+        logger.warning("%d inputs were skipped (see above)", skipped)
+    if written == 0:
+        raise DataError(f"predict: no documents could be read from '{input_path}'", hint="check the path and the reader options")
+    return written
 
 
 # -- what runs on the workers -------------------------------------------------
