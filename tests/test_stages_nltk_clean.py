@@ -494,3 +494,19 @@ def test_text_normalize_placeholders(kind, text, expected):
     stage = stages.build("text.normalize.v1", {option: True}, "test")
     out = stage(Doc(id="1", text=text)).text
     assert " ".join(out.split()).replace(" .", ".").replace(" ,", ",").replace("( ", "(").replace(" )", ")") == expected
+
+
+@pytest.mark.slow
+def test_nltk_clean_lemma_only_wordnet_reader_matches_wordnet_lemmatizer(shared_data):
+    """The faster-loading reader gives WordNetLemmatizer's lemmas (loads NLTK's own WordNet too: slow)."""
+    import re
+
+    from nltk.stem import WordNetLemmatizer
+
+    from illm_nlp.stages.token_filters import _lemmatizer
+
+    text = (shared_data / "documents" / "austen" / "persuasion.txt").read_text(encoding="utf-8").lower()
+    words = sorted(set(re.findall(r"[a-z'-]+", text)))
+    ours, nltk_lemmatize = _lemmatizer(), WordNetLemmatizer().lemmatize
+    for pos in "nvar":
+        assert [ours(w, pos) for w in words] == [nltk_lemmatize(w, pos) for w in words]
