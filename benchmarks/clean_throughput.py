@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 AUSTEN = REPO.parent / "shared" / "data" / "documents" / "austen"
@@ -74,7 +75,7 @@ def paragraphs(folder: Path) -> list[str]:
     return out
 
 
-def load_nltk() -> tuple[object, object, object]:
+def load_nltk() -> tuple[set[str], Any, Any]:
     """Load what the plain loop needs, once (WordNet's first use reads and indexes it)."""
     from nltk.corpus import stopwords
     from nltk.stem import WordNetLemmatizer
@@ -209,7 +210,7 @@ def main() -> None:
 
         if not args.skip_memory:
             print()
-            print(f"peak memory, Pipeline.write with 2 workers in a fresh process (cold: includes model loading):")
+            print("peak memory, Pipeline.write with 2 workers in a fresh process (cold: includes model loading):")
             print(f"{'collection':<16} {'words':>12} {'seconds':>8} {'main MB':>8} {'worker MB':>10}")
             for scale in (1, args.scale):
                 m = memory(tmp, scale, 2)

@@ -13,7 +13,7 @@ from pydantic import Field
 from illm_nlp.cli import main
 from illm_nlp.document import Doc
 from illm_nlp.errors import ConfigError, MissingResourceError
-from illm_nlp.pipeline import Pipeline, load_pipeline
+from illm_nlp.pipeline import load_pipeline
 from illm_nlp.registry import readers, stages
 
 # -- helpers -----------------------------------------------------------------

@@ -26,7 +26,15 @@ from ..errors import ConfigError
 from ..registry import stages
 from .base import Stage
 from .nltk_lang import LanguageName, require_feature, resolve_language, snowball_languages
-from .nltk_tokenize import RegexPattern, SentenceSplitter, Tokenizer, check_tokenizer_options, punkt_resources, sentence_splitter, word_tokenizer
+from .nltk_tokenize import (
+    RegexPattern,
+    SentenceSplitter,
+    Tokenizer,
+    check_tokenizer_options,
+    punkt_resources,
+    sentence_splitter,
+    word_tokenizer,
+)
 from .text_normalize import TextNormalizer, UnicodeForm
 from .token_filters import Stemmer, TokenProcessor, read_stopword_file
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["punkt_tokenizer", "treebank_tokenizer", "stdlib_pattern"]
+__all__ = ["punkt_tokenizer", "stdlib_pattern", "treebank_tokenizer"]
 
 # ``regex`` flag values that have a standard-``re`` equivalent (same meaning).
 _FLAG_NAMES = ("IGNORECASE", "MULTILINE", "DOTALL", "VERBOSE", "ASCII", "UNICODE")
@@ -79,12 +79,13 @@ def required_chars(rx: re.Pattern[str]) -> frozenset[str] | None:
     few fast ``in`` tests instead of a regex scan of the sentence.
     """
     try:
-        from re import _constants as sre, _parser as parser  # type: ignore[attr-defined]
+        from re import _constants as sre  # type: ignore[attr-defined]
+        from re import _parser as parser  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - Python < 3.11
         return None
     try:
         parsed = parser.parse(rx.pattern, rx.flags)
-    except Exception:  # pragma: no cover - the pattern compiled, so this is unexpected
+    except (re.error, ValueError, TypeError):  # pragma: no cover - the pattern compiled, so this is unexpected
         return None
 
     def usable(ch: str, icase: bool) -> bool:
@@ -210,16 +211,16 @@ def _fast_punkt_classes() -> tuple[type, type]:
 
         def _word_tokenizer_re(self) -> Any:
             try:
-                return self._re_word_tokenizer
+                return self._re_word_tokenizer  # type: ignore[has-type]
             except AttributeError:
-                self._re_word_tokenizer = stdlib_pattern(base_vars._word_tokenizer_re(self))
+                self._re_word_tokenizer = stdlib_pattern(base_vars._word_tokenizer_re(self))  # type: ignore[misc]
                 return self._re_word_tokenizer
 
         def period_context_re(self) -> Any:
             try:
-                return self._re_period_context
+                return self._re_period_context  # type: ignore[has-type]
             except AttributeError:
-                self._re_period_context = stdlib_pattern(base_vars.period_context_re(self))
+                self._re_period_context = stdlib_pattern(base_vars.period_context_re(self))  # type: ignore[misc]
                 return self._re_period_context
 
     base_tok = punkt.PunktToken
@@ -238,7 +239,7 @@ def _fast_punkt_classes() -> tuple[type, type]:
     return StdlibLanguageVars, StdlibToken
 
 
-@lru_cache(maxsize=None)
+@cache
 def punkt_tokenizer(language: str) -> Any:
     """NLTK's Punkt model for ``language``, loaded once per process, on the fast regex engine.
 
@@ -261,7 +262,7 @@ def punkt_tokenizer(language: str) -> Any:
     return reference
 
 
-@lru_cache(maxsize=None)
+@cache
 def treebank_tokenizer() -> Any:
     """An object with ``tokenize(sentence)`` giving exactly NLTK's ``word_tokenize`` tokens for one sentence."""
     from nltk.tokenize.destructive import NLTKWordTokenizer

@@ -21,7 +21,7 @@ from pydantic import AfterValidator, Field
 
 from ..errors import ConfigError, did_you_mean
 
-__all__ = ["ISO_CODES", "LANGUAGES", "LanguageName", "PUNKT_LANGUAGES", "resolve_language", "require_feature", "snowball_languages"]
+__all__ = ["ISO_CODES", "LANGUAGES", "PUNKT_LANGUAGES", "LanguageName", "require_feature", "resolve_language", "snowball_languages"]
 
 #: ISO 639-1 code -> NLTK's language name (the names NLTK data uses for files).
 ISO_CODES: dict[str, str] = {

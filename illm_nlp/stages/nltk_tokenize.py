@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
@@ -25,7 +25,7 @@ from .nltk_lang import PUNKT_LANGUAGES, LanguageName, require_feature, resolve_l
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Tokenizer", "DEFAULT_PATTERN", "RegexPattern", "SentenceSplitter", "word_tokenizer", "sentence_splitter"]
+__all__ = ["DEFAULT_PATTERN", "RegexPattern", "SentenceSplitter", "Tokenizer", "sentence_splitter", "word_tokenizer"]
 
 Tokenizer = Literal["treebank", "regexp", "toktok", "tweet"]
 
@@ -56,14 +56,14 @@ RegexPattern = Annotated[
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _toktok() -> Any:
     from nltk.tokenize.toktok import ToktokTokenizer
 
     return ToktokTokenizer()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tweet() -> Any:
     from nltk.tokenize.casual import TweetTokenizer
 
@@ -137,6 +137,7 @@ class TokenizeStage(Stage):
         if self._tok is None:
             self.warm_up()
         tok = self._tok
+        assert tok is not None  # set by warm_up
         sents = self._split(doc.text) if self._split else [doc.text]
         per_sentence = [tokens for tokens in map(tok, sents) if tokens]
         doc.tokens = [t for s in per_sentence for t in s]

@@ -28,7 +28,7 @@ from .base import Stage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TextNormalizer", "strip_html", "PLACEHOLDERS", "SENTINELS", "UnicodeForm"]
+__all__ = ["PLACEHOLDERS", "SENTINELS", "TextNormalizer", "UnicodeForm", "strip_html"]
 
 UnicodeForm = Literal["NFC", "NFKC", "NFD", "NFKD", "none"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,7 +25,7 @@ from .text_normalize import PLACEHOLDERS, SENTINELS
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Stemmer", "TokenProcessor", "read_stopword_file", "nltk_stopwords", "wordnet_pos", "MEMO_LIMIT"]
+__all__ = ["MEMO_LIMIT", "Stemmer", "TokenProcessor", "nltk_stopwords", "read_stopword_file", "wordnet_pos"]
 
 Stemmer = Literal["none", "porter", "snowball", "lancaster"]
 
@@ -35,7 +35,7 @@ MEMO_LIMIT = 200_000
 _DROP = None
 
 
-@lru_cache(maxsize=None)
+@cache
 def nltk_stopwords(language: str) -> frozenset[str]:
     """NLTK's stop-word list for ``language``, read once per process."""
     from nltk.corpus import stopwords
@@ -64,7 +64,7 @@ def read_stopword_file(path: str, where: str) -> frozenset[str]:
     return frozenset(words)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stemmer(kind: str, language: str) -> Callable[[str], str]:
     if kind == "porter":
         from nltk.stem.porter import PorterStemmer
@@ -81,7 +81,7 @@ def _stemmer(kind: str, language: str) -> Callable[[str], str]:
     raise ValueError(f"unknown stemmer {kind!r}")  # pragma: no cover - the schema refuses it first
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lemmatizer() -> Callable[..., str]:
     """``WordNetLemmatizer().lemmatize``, on a WordNet reader that loads in about a third of the time.
 
@@ -119,7 +119,7 @@ def _lemmatizer() -> Callable[..., str]:
     return WordNetLemmatizer().lemmatize  # type: ignore[no-any-return]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tagger() -> Any:
     from nltk.tag.perceptron import PerceptronTagger
 
