@@ -95,5 +95,5 @@ def _validate_language(value: str) -> str:
 LanguageName = Annotated[
     str,
     AfterValidator(_validate_language),
-    Field(description="language: NLTK's name (english, german, spanish...) or ISO code (en, de, es)"),
+    Field(description="NLTK's language name (english, german, spanish...) or an ISO 639-1 code (en, de, es)"),
 ]

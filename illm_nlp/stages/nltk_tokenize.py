@@ -52,7 +52,7 @@ def _validate_pattern(value: str | None) -> str | None:
 RegexPattern = Annotated[
     str | None,
     AfterValidator(_validate_pattern),
-    Field(description=f"regular expression of one token, for tokenizer: regexp (default {DEFAULT_PATTERN!r})"),
+    Field(description=f"regular expression of one token, for tokenizer: regexp (default: {DEFAULT_PATTERN})"),
 ]
 
 
