@@ -88,6 +88,17 @@ def _settings_error(exc: ValidationError) -> UsageError:
 # -- tokenisation of the two sides ----------------------------------------------------------
 
 
+def require_sentencepiece() -> None:
+    """``vocabulary: sentencepiece`` needs the optional ``sentencepiece`` package: say how to get it."""
+    import importlib.util
+
+    if importlib.util.find_spec("sentencepiece") is None:
+        raise ConfigError(
+            "head.vocabulary: 'sentencepiece' needs the sentencepiece package, which is not installed",
+            hint="pip install 'illm-nlp[subword]' (or pip install sentencepiece), or set head.vocabulary: words",
+        )
+
+
 class Sides:
     """Turns source and target texts into tokens and generated tokens back into text.
 
@@ -145,6 +156,7 @@ class Sides:
         """Learn the SentencePiece models from the training pairs (no-op for words)."""
         if self.kind != "sentencepiece":
             return
+        require_sentencepiece()
         o = self.o
         if o["shared_vocab"]:
             path = run_dir / SHARED_SPM
@@ -171,6 +183,7 @@ class Sides:
     def load(self, run_dir: Path) -> None:
         if self.kind != "sentencepiece":
             return
+        require_sentencepiece()
         if self.o["shared_vocab"]:
             self.sp_source = self.sp_target = self._load_spm(run_dir / SHARED_SPM)
         else:
