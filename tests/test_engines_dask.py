@@ -159,7 +159,12 @@ def test_engines_dask_output_matches_local(cluster, sample: Path, local_run, tmp
     assert all(n <= 1 for n in counts) and sum(counts) >= 1
 
 
-def test_engines_dask_resume_matches_uninterrupted(cluster, sample: Path, local_run, tmp_path: Path) -> None:
+@pytest.mark.parametrize("scatter_above", [1000, 0], ids=["ids-in-tasks", "ids-scattered"])
+def test_engines_dask_resume_matches_uninterrupted(cluster, sample: Path, local_run, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch, scatter_above: int) -> None:
+    import illm_nlp.engines.dask as dask_engine
+
+    monkeypatch.setattr(dask_engine, "SCATTER_SKIP_IDS", scatter_above)
     lc, _ = cluster
     local_summary, local_bytes = local_run
     out = tmp_path / "resumed.jsonl"

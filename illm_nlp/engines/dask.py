@@ -62,6 +62,9 @@ LOCAL_CLUSTER_CONFIG = {
     "distributed.worker.memory.monitor-interval": "1s",
 }
 
+#: a resume set larger than this goes to every worker once instead of inside every task.
+SCATTER_SKIP_IDS = 1000
+
 #: per worker process: key -> built object (stages, a loaded predictor).
 _CACHE: dict[str, Any] = {}
 _CACHE_LOCK = threading.Lock()
@@ -412,7 +415,8 @@ class DaskEngine:
         client = self.client
         skip = frozenset(skip_ids)
         # A large resume set is sent once to every worker rather than with each task.
-        skip_arg: Any = client.scatter(skip, broadcast=True, hash=False) if len(skip) > 1000 else skip
+        # (scatter([x]) and not scatter(x): a set given directly would be scattered element by element)
+        skip_arg: Any = client.scatter([skip], broadcast=True, hash=False)[0] if len(skip) > SCATTER_SKIP_IDS else skip
         parts = list(reader.partitions(self.partition_bytes))
         # At least ~4 chunks per worker thread when the collection allows, so a
         # small collection (a few big files) still keeps every worker busy.
