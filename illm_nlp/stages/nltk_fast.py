@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -129,10 +130,21 @@ def required_chars(rx: re.Pattern[str]) -> frozenset[str] | None:
     return found if found and len(found) <= 8 else None
 
 
-def _guarded(rx: re.Pattern[str], sub: str) -> tuple[re.Pattern[str], str, str]:
-    """(pattern, replacement, required characters as one string; empty: always run)."""
+_Pass = tuple[re.Pattern[str], str, str | None, Callable[[str], object] | None]
+
+
+def _guarded(rx: re.Pattern[str], sub: str) -> _Pass:
+    """(pattern, replacement, the one required character or None, a search for any of several or None).
+
+    One character is tested with ``in``; several with a one-class regex search
+    (both scan in C); neither means the pass always runs.
+    """
     req = required_chars(rx)
-    return rx, sub, "".join(sorted(req)) if req else ""
+    if not req:
+        return rx, sub, None, None
+    if len(req) == 1:
+        return rx, sub, next(iter(req)), None
+    return rx, sub, None, re.compile("[" + "".join(re.escape(c) for c in sorted(req)) + "]").search
 
 
 class FastTreebankTokenizer:
@@ -185,12 +197,12 @@ class FastTreebankTokenizer:
 
     def tokenize(self, text: str) -> list[str]:
         """Split one sentence into tokens, exactly as ``NLTKWordTokenizer().tokenize`` does."""
-        for rx, sub, needs in self._before:
-            if not needs or any(ch in text for ch in needs):
+        for rx, sub, char, search in self._before:
+            if (char is None or char in text) and (search is None or search(text)):
                 text = rx.sub(sub, text)
         text = " " + text + " "
-        for rx, sub, needs in self._ending:
-            if not needs or any(ch in text for ch in needs):
+        for rx, sub, char, search in self._ending:
+            if (char is None or char in text) and (search is None or search(text)):
                 text = rx.sub(sub, text)
         if self._may_contract(text):
             for rx in self._contractions:
