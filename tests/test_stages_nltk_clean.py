@@ -510,3 +510,52 @@ def test_nltk_clean_lemma_only_wordnet_reader_matches_wordnet_lemmatizer(shared_
     ours, nltk_lemmatize = _lemmatizer(), WordNetLemmatizer().lemmatize
     for pos in "nvar":
         assert [ours(w, pos) for w in words] == [nltk_lemmatize(w, pos) for w in words]
+
+
+# -- the local engine loads models once, before forking ------------------------
+
+_WARMED_IN: list[int] = []
+
+
+class _WarmProbe:
+    """Records which process warmed it; documents say whether their worker inherited that."""
+
+    registered_name = "test.warm-probe.v1"
+    resources: tuple[str, ...] = ()
+
+    def warm_up(self) -> None:
+        if not _WARMED_IN:
+            import os
+
+            _WARMED_IN.append(os.getpid())
+
+    def __call__(self, doc: Doc) -> Doc:
+        import os
+
+        self.warm_up()
+        doc.meta = {"warmed_in": _WARMED_IN[0], "ran_in": os.getpid()}
+        return doc
+
+
+def _warm_probe() -> _WarmProbe:
+    """Record where models were loaded (test only)."""
+    return _WarmProbe()
+
+
+if "test.warm-probe.v1" not in stages:
+    stages.register("test.warm-probe.v1")(_warm_probe)
+
+
+def test_local_engine_warm_up_runs_in_the_parent_before_forking(tmp_path, write_pipeline):
+    import os
+
+    data = tmp_path / "docs.txt"
+    data.write_text("\n".join(f"document {i}" for i in range(300)), encoding="utf-8")
+    path = write_pipeline(f"corpus:\n  reader: test.nltk-lines.v1\n  path: {data}\nstages:\n  - stage: test.warm-probe.v1\n"
+                          f"output:\n  path: {tmp_path / 'out.jsonl'}\n")
+    _WARMED_IN.clear()
+    load_pipeline(path).write(workers=2, progress=False)
+    metas = [json.loads(line)["meta"] for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(metas) == 300
+    assert {m["warmed_in"] for m in metas} == {os.getpid()}  # loaded here, inherited by the workers
+    assert os.getpid() not in {m["ran_in"] for m in metas}  # while the work ran in the workers
