@@ -17,8 +17,8 @@ logger = logging.getLogger("illm_nlp.cli")
 @click.option("--max-text-chars", type=click.IntRange(min=1), default=10_000, show_default=True, help="Longest text accepted (422 beyond).")
 @click.option("--max-body-bytes", type=click.IntRange(min=1), default=1_000_000, show_default=True, help="Largest request body (413 beyond).")
 @click.option("--batch-texts", type=click.IntRange(min=1), default=64, show_default=True, help="Most texts the model gets in one call when requests are batched.")
-@click.option("--batch-wait-ms", type=click.FloatRange(min=0), default=2.0, show_default=True,
-              help="How long a request waits for others to share its model call.")
+@click.option("--batch-wait-ms", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="How long a request waits for others to share its model call (0: batch only what queued while the model was busy).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log each request.")
 def serve_cmd(run_dir: str, host: str, port: int, max_texts: int, max_text_chars: int, max_body_bytes: int,
               batch_texts: int, batch_wait_ms: float, access_log: bool) -> None:

@@ -82,7 +82,7 @@ def create_app(
     *,
     limits: Limits | None = None,
     max_batch: int = 64,
-    max_wait_ms: float = 2.0,
+    max_wait_ms: float = 0.0,
     warmup: bool = True,
 ) -> Any:
     """A FastAPI app serving ``predictor`` (a loaded run, see :mod:`illm_nlp.heads.base`)."""
