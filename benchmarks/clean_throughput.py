@@ -12,6 +12,12 @@ NLTK stop words dropped, WordNet lemmas — over Jane Austen's six novels
   local engine, reading the folder with ``folder.v1`` (``unit: paragraph``)
   and writing jsonl, so reading, the engine and writing are all in the time.
 
+The stage gets its speed from NLTK's own tokenizer patterns run on Python's
+``re`` engine with cheap pre-checks (``illm_nlp/stages/nltk_fast.py``), a
+per-process memo of each distinct token's fate, and a WordNet reader that
+skips an OMW mapping lemmas never use; the token check below is what keeps
+those honest.
+
 Both are timed warm: the NLTK models (WordNet takes seconds to load) are
 loaded once before the clock starts and the load time is printed on its own;
 forked workers inherit what the parent loaded. The tokens of every paragraph
