@@ -559,3 +559,25 @@ def test_local_engine_warm_up_runs_in_the_parent_before_forking(tmp_path, write_
     assert len(metas) == 300
     assert {m["warmed_in"] for m in metas} == {os.getpid()}  # loaded here, inherited by the workers
     assert os.getpid() not in {m["ran_in"] for m in metas}  # while the work ran in the workers
+
+
+def test_nltk_fast_falls_back_to_nltk_when_its_copy_disagrees(monkeypatch, caplog):
+    from nltk.tokenize.destructive import NLTKWordTokenizer
+
+    from illm_nlp.stages import nltk_fast
+
+    monkeypatch.setattr(nltk_fast.FastTreebankTokenizer, "tokenize", lambda self, text: text.split())
+    with caplog.at_level("WARNING", logger="illm_nlp.stages.nltk_fast"):
+        chosen = nltk_fast.treebank_tokenizer.__wrapped__()
+    assert isinstance(chosen, NLTKWordTokenizer)
+    assert "disagrees with NLTK" in caplog.text
+
+
+def test_nltk_fast_refuses_regex_only_patterns():
+    import regex
+
+    from illm_nlp.stages.nltk_fast import FallbackNeeded, stdlib_pattern
+
+    assert stdlib_pattern(regex.compile(r"(?i)ab\b")).pattern == r"(?i)ab\b"
+    with pytest.raises(FallbackNeeded):
+        stdlib_pattern(regex.compile(r"\p{L}+", regex.V1))
