@@ -99,6 +99,24 @@ def test_embeddings_train_seeded_runs_are_reproducible(tmp_path, sample_docs, mo
     assert not np.array_equal(Vectors.load(tmp_path / "c").matrix, va.matrix)
 
 
+@pytest.mark.parametrize("mode", ["iterable", "corpus_file"])
+def test_embeddings_train_equals_gensim_trained_on_the_same_text(tmp_path, sample_docs, mode):
+    """Our vocabulary from our own pass, then gensim's training: the same vectors as gensim's own path."""
+    from gensim.models import Word2Vec
+    from gensim.models.word2vec import LineSentence
+
+    from illm_nlp.embeddings.train import TrainSettings, write_line_corpus
+
+    fit("gensim.word2vec.v1", sample_docs, tmp_path / "ours", vector_size=16, min_count=3, epochs=2, mode=mode, export="none")
+    line_file = tmp_path / "lines.txt"
+    write_line_corpus(DocSentences(lambda: iter(sample_docs)), line_file)
+    kw = TrainSettings(vector_size=16, min_count=3, epochs=2).gensim_kwargs("word2vec")
+    theirs = Word2Vec(corpus_file=str(line_file), **kw) if mode == "corpus_file" else Word2Vec(sentences=LineSentence(str(line_file)), **kw)
+    ours = Vectors.load(tmp_path / "ours")
+    assert ours.words == theirs.wv.index_to_key
+    np.testing.assert_array_equal(ours.matrix, theirs.wv.vectors)
+
+
 @pytest.mark.parametrize("threshold,expected", [(10**9, "iterable"), (0, "corpus_file")])
 def test_embeddings_train_auto_mode_says_which_path(tmp_path, sample_docs, caplog, threshold, expected):
     caplog.set_level(logging.INFO, logger="illm_nlp.embeddings.train")

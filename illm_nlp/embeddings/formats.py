@@ -376,7 +376,13 @@ def _finish(path: Path, words: list[str], matrix: np.ndarray) -> Vectors:
 
 
 def write_word2vec(vectors: Vectors, path: str | Path, *, binary: bool = False) -> Path:
-    """Export as word2vec text or binary (``COUNT DIM`` header), atomically, via gensim's writer."""
+    """Export as word2vec text or binary (``COUNT DIM`` header), atomically; ``.gz`` compresses.
+
+    Binary goes through gensim's writer. Text is written here, each float32
+    with 9 significant digits (``%.9g``: always enough to read back the same
+    float32) — gensim's text writer formats every value through NumPy's
+    shortest-repr routine, about ten times slower.
+    """
     from .atomic import atomic_file
 
     bad = next((w for w in vectors.words if not w or any(c.isspace() for c in w)), None)
@@ -390,6 +396,19 @@ def write_word2vec(vectors: Vectors, path: str | Path, *, binary: bool = False) 
         # gensim writes in descending 'count' order and warns when there is none; keep our order quietly
         kv.expandos["count"] = np.arange(len(vectors), 0, -1, dtype=np.int64)
     with atomic_file(path) as tmp:
-        kv.save_word2vec_format(str(tmp), binary=binary, write_header=True)
+        if binary:
+            kv.save_word2vec_format(str(tmp), binary=True, write_header=True)
+        else:
+            _write_text(vectors, tmp, gz=str(path).lower().endswith(".gz"))
     logger.info("wrote %d vectors as word2vec %s to %s", len(vectors), "binary" if binary else "text", path)
     return Path(path)
+
+
+def _write_text(vectors: Vectors, path: Path, *, gz: bool) -> None:
+    row_format = " ".join(["%.9g"] * vectors.dim)
+    with (gzip.open(path, "wt", encoding="utf-8") if gz else open(path, "w", encoding="utf-8")) as fh:
+        fh.write(f"{len(vectors)} {vectors.dim}\n")
+        for start in range(0, len(vectors), 4096):
+            block = np.asarray(vectors.matrix[start : start + 4096], dtype=np.float32).tolist()
+            words = vectors.words[start : start + 4096]
+            fh.write("".join(f"{w} {row_format % tuple(row)}\n" for w, row in zip(words, block)))

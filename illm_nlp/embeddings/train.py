@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -116,23 +117,31 @@ class CorpusStats:
     sentences: int = 0
     words: int = 0
     respaced: int = 0
+    #: word → count, in order of first appearance (the order gensim's own vocabulary scan gives)
+    counts: Counter[str] = field(default_factory=Counter)
 
 
 def write_line_corpus(sentences: Iterable[list[str]], path: Path) -> CorpusStats:
-    """Write token lists one per line (``LineSentence`` layout); tokens holding whitespace get '_' for it."""
+    """Write token lists one per line (``LineSentence`` layout), counting words on the way.
+
+    Tokens holding whitespace get '_' for it (they would come back as two
+    words). The counts let gensim skip its own vocabulary scan of the file.
+    """
     stats = CorpusStats()
+    counts = stats.counts
     with open(path, "w", encoding="utf-8") as fh:
         for sent in sentences:
             if not sent:
                 continue
             line = " ".join(sent)
             if len(line.split()) != len(sent):
-                # a token with a space inside would become two words on reading back
-                fixed = ["_".join(t.split()) for t in sent]
-                fixed = [t for t in fixed if t]
+                sent = [t for t in ("_".join(t.split()) for t in sent) if t]
                 stats.respaced += 1
-                line = " ".join(fixed)
+                line = " ".join(sent)
+                if not sent:
+                    continue
             fh.write(line + "\n")
+            counts.update(sent)
             stats.sentences += 1
             stats.words += len(sent)
     return stats
@@ -173,12 +182,19 @@ def train_vectors(
         kwargs = settings.gensim_kwargs(kind)
         start = time.perf_counter()
         try:
+            # What Word2Vec(corpus_file=...) / Word2Vec(sentences=...) do, except that the vocabulary
+            # comes from the counts of our own pass instead of a second Python scan of the file.
+            model = cls(**kwargs)
+            model.build_vocab_from_freq(stats.counts, corpus_count=stats.sentences)
+            model.corpus_total_words = stats.words
+            common = {"total_examples": stats.sentences, "total_words": stats.words, "epochs": model.epochs,
+                      "start_alpha": model.alpha, "end_alpha": model.min_alpha}
             if mode == "corpus_file":
-                model = cls(corpus_file=str(line_file), **kwargs)
+                model.train(corpus_file=str(line_file), **common)
             else:
                 from gensim.models.word2vec import LineSentence
 
-                model = cls(sentences=LineSentence(str(line_file), max_sentence_length=MAX_SENTENCE), **kwargs)
+                model.train(corpus_iterable=LineSentence(str(line_file), max_sentence_length=MAX_SENTENCE), **common)
         except RuntimeError as exc:  # e.g. "you must first build vocabulary before training the model"
             raise RunError(
                 f"{kind} training failed: {exc}",
