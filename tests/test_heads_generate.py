@@ -210,7 +210,7 @@ def test_heads_generate_predict_and_stream_agree_with_a_seed(austen_run: Path) -
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"temprature": 0.5}, "unknown setting 'temprature'. Did you mean 'temperature'?"),
+        ({"temprature": 0.5}, "unknown setting 'temprature' for a generative model. Did you mean 'temperature'?"),
         ({"top_p": 0}, "setting 'top_p'"),
         ({"max_length": 0}, "setting 'max_length'"),
     ],
