@@ -66,7 +66,8 @@ def evaluate_cmd(run_dir: str, data_path: str, as_json: bool, report_dir: str | 
     from ..training.run import read_documents, reader_for
 
     predictor = _load_run(run_dir)
-    docs = read_documents(reader_for(predictor.pipeline, data_path, labels=True), what="evaluation data", path=data_path)
+    # only classification needs labels; a language model scores plain text, seq2seq reads its targets
+    docs = read_documents(reader_for(predictor.pipeline, data_path, labels=predictor.task == "classify"), what="evaluation data", path=data_path)
     out_dir = Path(report_dir) if report_dir else Path(run_dir) / "evaluation" / (Path(data_path).stem or "data")
     settings: dict[str, Any] = {"beam": beam} if beam else {}
     if write_outputs:
