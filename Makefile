@@ -8,19 +8,21 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
-EXTRAS ?= test,dask,serve,chat,subword
+EXTRAS ?= test,dask,serve,chat,subword,browser
 ifneq ($(wildcard $(SHARED)/nltk_data),)
 export NLTK_DATA ?= $(abspath $(SHARED)/nltk_data)
 endif
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: demo test test-slow docs bench clean
+.PHONY: install demo test test-slow docs bench clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
+
+install: $(BIN)/.installed
 
 demo: $(BIN)/.installed
 	$(BIN)/illm data check pipelines/clean-documents.yaml || $(BIN)/illm data download --for pipelines/clean-documents.yaml
