@@ -96,20 +96,21 @@ def measure(cmd: list[str], result_file: Path) -> tuple[dict[str, Any], float]:
     return json.loads(result_file.read_text()), usage.ru_maxrss / 1024
 
 
-def run_row(kind: str, data: Path, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    best: dict[str, Any] | None = None
-    peak = 0.0
-    for _ in range(args.repeats):
-        result_file = work / "result.json"
-        cmd = [sys.executable, __file__, "--child", kind, "--data", str(data), "--result", str(result_file),
-               "--algorithm", args.algorithm, "--epochs", str(args.epochs), "--workers", str(args.workers)]
-        res, mem = measure(cmd, result_file)
-        peak = max(peak, mem)
-        if best is None or res["seconds"] < best["seconds"]:
-            best = res
-    assert best is not None
-    best["peak_mib"] = peak
-    best["words_per_s"] = best["words"] * args.epochs / best["seconds"]
+def run_rows(kinds: list[str], data: Path, args: argparse.Namespace, work: Path, repeats: int) -> dict[str, dict[str, Any]]:
+    """Each kind ``repeats`` times, interleaved (so a burst of load hits every row alike); best time kept."""
+    best: dict[str, dict[str, Any]] = {}
+    for _ in range(repeats):
+        for kind in kinds:
+            result_file = work / "result.json"
+            cmd = [sys.executable, __file__, "--child", kind, "--data", str(data), "--result", str(result_file),
+                   "--algorithm", args.algorithm, "--epochs", str(args.epochs), "--workers", str(args.workers)]
+            res, mem = measure(cmd, result_file)
+            peak = max(mem, best.get(kind, {}).get("peak_mib", 0.0))
+            if kind not in best or res["seconds"] < best[kind]["seconds"]:
+                best[kind] = res
+            best[kind]["peak_mib"] = peak
+    for res in best.values():
+        res["words_per_s"] = res["words"] * args.epochs / res["seconds"]
     return best
 
 
@@ -178,11 +179,8 @@ def main() -> None:
         for scale in scales:
             data = clean if scale == 1 else repeat_file(clean, scale, work / f"clean-{scale}x.jsonl")
             kinds = ["gensim", "illm-auto", "illm-iterable"] if scale == 1 else ["gensim", "illm-auto"]
-            saved = args.repeats
-            args.repeats = saved if scale == 1 else 1
-            for kind in kinds:
-                rows.append((scale, kind, run_row(kind, data, args, work)))
-            args.repeats = saved
+            best = run_rows(kinds, data, args, work, args.repeats if scale == 1 else 1)
+            rows += [(scale, kind, best[kind]) for kind in kinds]
         print("training = gensim's build_vocab + train only; whole = the illm stage's fit: the pass writing the line corpus,\n"
               "training, and saving the vectors folder with its word2vec text export. ratio = words/s ÷ gensim direct's.\n")
         print(f"{'corpus':>7}  {'path':<36} {'words':>10} {'training s':>10} {'words/s':>10} {'ratio':>6} "
