@@ -11,7 +11,9 @@ Layout (every head writes the common part; a head adds its own files)::
       embedding/coverage.json   how much of the vocabulary the pretrained vectors covered
       metrics.json      dev metrics of the best epoch and training facts
       history.json      per-epoch metrics;  training.png: their curves;  confusion.png (classification)
-      logs/             TensorBoard;  checkpoints/: the last epoch's state for --resume
+      logs/             TensorBoard
+      checkpoints/      the last epoch's state for --resume: kept while a run is unfinished or
+                        stopped on its time budget, removed when training is complete
 
 ``manifest.json`` is written only when training finished, so a folder
 without it is an interrupted run (``illm train --resume`` continues it).
@@ -52,6 +54,7 @@ __all__ = [
     "load_run",
     "save_keras_model",
     "load_keras_model",
+    "finish_checkpoints",
 ]
 
 MANIFEST = "manifest.json"
@@ -81,6 +84,11 @@ def prepare_run_dir(run_dir: str | Path, *, resume: bool = False, overwrite: boo
         raise UsageError(f"--output '{path}' is a file, not a folder", hint="give a folder path for the run directory")
     existing = [p.name for p in path.iterdir()] if path.is_dir() else []
     if resume:
+        if (path / MANIFEST).exists() and not (path / "checkpoints").is_dir():
+            raise UsageError(
+                f"--resume: '{path}' is a finished run; there is nothing to resume",
+                hint="train again with --overwrite (or into a new folder); a run keeps its checkpoint only when it stopped on its time budget",
+            )
         if not (path / "checkpoints").is_dir():
             logger.warning("--resume: %s holds no checkpoint; starting a new run there", path)
         path.mkdir(parents=True, exist_ok=True)
@@ -139,9 +147,9 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
         raise ArtifactError(f"'{path}' is a file, not a run directory", hint="give the --output folder of an `illm train` run")
     mpath = path / MANIFEST
     if not mpath.exists():
-        if (path / "checkpoints").is_dir():
+        if (path / "checkpoints").is_dir() or (path / PIPELINE_FILE).exists():
             raise ArtifactError(
-                f"'{path}' is an unfinished run (no {MANIFEST}: training was interrupted)",
+                f"'{path}' is an unfinished run (no {MANIFEST}: training was interrupted or is still going)",
                 hint=f"finish it with `illm train {path / PIPELINE_FILE} --output {path} --resume`",
             )
         raise ArtifactError(f"'{path}' is not a run directory: {MANIFEST} is missing", hint="give the --output folder of an `illm train` run")
@@ -187,11 +195,24 @@ def check_run(run_dir: str | Path) -> dict[str, Any]:
 
 def save_keras_model(model: Any, path: Path) -> Path:
     """Save in the ``.keras`` format through a temporary name (an interrupted save never leaves half a model)."""
+    import keras
+
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.tmp.keras")
-    model.save(tmp)
+    # An uncompiled model over the same layers: the file holds the weights only, not the
+    # optimizer's slots (Adam's would triple the size of a large embedding).
+    bare = keras.Model(model.inputs, model.outputs, name=model.name)
+    bare.save(tmp)
     tmp.replace(path)
     return path
+
+
+def finish_checkpoints(run_dir: Path, *, keep: bool) -> None:
+    """After a finished run, drop the checkpoint (weights and optimizer state: often several
+    times the model's size) unless training stopped on its time budget and may be resumed."""
+    ckpt = Path(run_dir) / "checkpoints"
+    if not keep and ckpt.is_dir():
+        shutil.rmtree(ckpt)
 
 
 def load_keras_model(path: Path) -> Any:

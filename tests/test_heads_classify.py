@@ -50,7 +50,8 @@ def test_heads_classify_loss_goes_down(trained):
 def test_heads_classify_run_directory_is_complete(trained):
     names = {p.name for p in trained["run_dir"].iterdir()}
     assert {"manifest.json", "pipeline.yaml", "model.keras", "vocab.txt", "labels.json", "metrics.json",
-            "history.json", "training.png", "confusion.png", "logs", "checkpoints"} <= names
+            "history.json", "training.png", "confusion.png", "logs"} <= names
+    assert "checkpoints" not in names  # training finished: the resume state is dropped
     manifest = json.loads((trained["run_dir"] / "manifest.json").read_text())
     assert manifest["task"] == "classify" and manifest["head"] == "head.classify.v1"
     assert {"tensorflow", "keras", "nltk", "numpy"} <= set(manifest["libraries"]) | {"tensorflow"}

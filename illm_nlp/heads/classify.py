@@ -152,7 +152,7 @@ class ClassifyHead:
         progress: bool = True,
     ) -> dict[str, Any]:
         """Train on cleaned documents and write the run directory; returns the dev metrics."""
-        from ..artifact import save_keras_model, write_manifest
+        from ..artifact import finish_checkpoints, save_keras_model, write_manifest
         from ..training.data import Examples, RaggedIds
         from ..training.loop import fit_keras
         from ..training.plots import plot_confusion, plot_history
@@ -205,8 +205,9 @@ class ClassifyHead:
             from ..training.callbacks import load_checkpoint
 
             state = load_checkpoint(run_dir / "checkpoints")
-            # the checkpoint was taken after the embedding was unfrozen: rebuild it trainable
-            trainable = bool(state and state["next_epoch"] >= unfreeze_after)
+            # UnfreezeEmbedding unfreezes at the start of epoch `unfreeze_after` (0-based); a
+            # checkpoint taken after that epoch holds a trainable embedding and its optimizer slots
+            trainable = bool(state and state["next_epoch"] > unfreeze_after)
         with get_strategy(tcfg.strategy).scope():
             model = self._build_model(spec, len(vocab), init, len(labels), trainable=trainable)
             import keras
@@ -259,6 +260,7 @@ class ClassifyHead:
         atomic_write_text(run_dir / METRICS_FILE, json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
         plot_history(result.history, run_dir / "training.png", title=f"{cfg.source}: training", best_epoch=result.best_epoch)
         write_manifest(run_dir, task=self.task, head="head.classify.v1", files=files)
+        finish_checkpoints(run_dir, keep=result.timed_out)
         predictor.saved_metrics = metrics
         self.predictor = predictor
         return metrics
