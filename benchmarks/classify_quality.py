@@ -64,8 +64,8 @@ def train_and_test(pipeline: Path, out: Path, overrides: list[str], *, train: st
 
 
 def read(path: Path, labels: bool = True) -> list:
-    from illm_nlp.pipeline import Pipeline
     from illm_nlp.config.schema import PipelineConfig
+    from illm_nlp.pipeline import Pipeline
     from illm_nlp.training.run import read_documents, reader_for
 
     return read_documents(reader_for(Pipeline(PipelineConfig()), path, labels=labels), what=str(path), path=path)

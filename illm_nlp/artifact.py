@@ -42,19 +42,19 @@ from .output import atomic_write_text
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "MANIFEST",
-    "PIPELINE_FILE",
     "FORMAT",
     "FORMAT_VERSION",
-    "library_versions",
-    "prepare_run_dir",
-    "write_manifest",
-    "read_manifest",
+    "MANIFEST",
+    "PIPELINE_FILE",
     "check_run",
-    "load_run",
-    "save_keras_model",
-    "load_keras_model",
     "finish_checkpoints",
+    "library_versions",
+    "load_keras_model",
+    "load_run",
+    "prepare_run_dir",
+    "read_manifest",
+    "save_keras_model",
+    "write_manifest",
 ]
 
 MANIFEST = "manifest.json"
@@ -125,7 +125,7 @@ def write_manifest(run_dir: Path, *, task: str, head: str, files: list[str], ext
         "libraries": library_versions(),
         "task": task,
         "head": head,
-        "files": sorted(set([PIPELINE_FILE, *files])),
+        "files": sorted({PIPELINE_FILE, *files}),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **(extra or {}),
     }

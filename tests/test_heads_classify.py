@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +15,7 @@ from illm_nlp.pipeline import load_pipeline
 from illm_nlp.registry import heads
 from illm_nlp.training.run import clean_documents, read_documents, reader_for
 
-from ._train_helpers import grain_sample, movie_sample, pipeline_text, write_jsonl
+from ._train_helpers import movie_sample, pipeline_text, write_jsonl
 from .conftest import SHARED_DATA
 
 pytestmark = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is not beside the repo")

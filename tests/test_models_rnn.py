@@ -70,7 +70,7 @@ def test_models_rnn_pretrained_vectors_initialise_the_embedding(tmp_path):
     vocab = Vocabulary.build([["film", "good", "good", "dull"]])
     spec = _build(vectors=str(path), missing="zeros", trainable=False, unfreeze_after=2, units=3)
     init = spec.embedding_init(vocab, seed=1)
-    model, enc = _model(spec, len(vocab), init)
+    _, enc = _model(spec, len(vocab), init)
     emb = enc.embedding.get_weights()[0]
     assert emb.shape == (len(vocab), 4)
     np.testing.assert_array_equal(emb[vocab.id("good")], [0, 1, 0, 0])

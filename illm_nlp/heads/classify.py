@@ -232,8 +232,7 @@ class ClassifyHead:
 
             extra.append(UnfreezeEmbedding("encoder_embedding", unfreeze_after))
         monitor = tcfg.monitor or "macro_f1"
-        if monitor.startswith("val_"):
-            monitor = monitor[4:]
+        monitor = monitor.removeprefix("val_")
         result = fit_keras(
             model,
             train=examples,

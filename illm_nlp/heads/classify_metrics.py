@@ -20,7 +20,13 @@ __all__ = ["classification_metrics", "format_table"]
 
 def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str], *, multi_label: bool = False) -> dict[str, Any]:
     """Metrics for id arrays (single-label: shape (n,); multi-label: 0/1 matrices (n, labels))."""
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, multilabel_confusion_matrix, precision_recall_fscore_support
+    from sklearn.metrics import (
+        accuracy_score,
+        confusion_matrix,
+        f1_score,
+        multilabel_confusion_matrix,
+        precision_recall_fscore_support,
+    )
 
     names = list(labels)
     ids = list(range(len(names)))
@@ -45,7 +51,7 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: Seque
     out["per_class"] = {
         n: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])} for i, n in enumerate(names)
     }
-    out["documents"] = int(len(y_true))
+    out["documents"] = len(y_true)
     return out
 
 

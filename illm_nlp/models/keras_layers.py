@@ -17,7 +17,7 @@ from typing import Any
 import keras
 from keras import ops
 
-__all__ = ["MaskedMaxPooling", "MaskedMeanPooling", "AttentionPooling"]
+__all__ = ["AttentionPooling", "MaskedMaxPooling", "MaskedMeanPooling"]
 
 
 @keras.saving.register_keras_serializable(package="illm_nlp")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,7 +32,7 @@ from ..vocab import Vocabulary
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RNNEncoderSpec", "RNNEncoder", "EncoderOutputs", "rnn_encoder"]
+__all__ = ["EncoderOutputs", "RNNEncoder", "RNNEncoderSpec", "rnn_encoder"]
 
 Cell = Literal["lstm", "gru", "simple"]
 Pooling = Literal["last", "max", "mean", "attention"]

@@ -32,15 +32,15 @@ from ..output import atomic_write_text
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "CHECKPOINT_STATE",
+    "Checkpoint",
     "DevMetrics",
     "EarlyStoppingState",
-    "Checkpoint",
-    "TimeBudget",
     "HistoryLog",
     "Progress",
+    "TimeBudget",
     "load_checkpoint",
     "restore_checkpoint",
-    "CHECKPOINT_STATE",
 ]
 
 CHECKPOINT_STATE = "state.json"

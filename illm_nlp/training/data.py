@@ -28,7 +28,7 @@ from .seed import epoch_rng
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RaggedIds", "Examples", "batch_plan", "eval_plan", "make_dataset", "steps_per_epoch"]
+__all__ = ["Examples", "RaggedIds", "batch_plan", "eval_plan", "make_dataset", "steps_per_epoch"]
 
 
 @dataclass

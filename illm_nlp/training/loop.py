@@ -29,7 +29,7 @@ from .data import Examples, steps_per_epoch, training_dataset
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FitResult", "fit_keras", "CHECKPOINT_DIR", "HISTORY_FILE", "LOG_DIR"]
+__all__ = ["CHECKPOINT_DIR", "HISTORY_FILE", "LOG_DIR", "FitResult", "fit_keras"]
 
 CHECKPOINT_DIR = "checkpoints"
 HISTORY_FILE = "history.json"

@@ -14,7 +14,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["plot_history", "plot_confusion"]
+__all__ = ["plot_confusion", "plot_history"]
 
 
 def _figure(*args: Any, **kwargs: Any) -> Any:

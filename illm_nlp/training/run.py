@@ -21,7 +21,7 @@ from ..errors import ConfigError, DataError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["reader_for", "read_documents", "clean_documents", "train_pipeline"]
+__all__ = ["clean_documents", "read_documents", "reader_for", "train_pipeline"]
 
 
 def reader_for(pipe: Any, path: str | Path, *, labels: bool) -> Any:

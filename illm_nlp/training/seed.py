@@ -18,7 +18,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["seed_everything", "epoch_rng"]
+__all__ = ["epoch_rng", "seed_everything"]
 
 
 def seed_everything(seed: int, *, deterministic: bool = True) -> None:
@@ -33,7 +33,7 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> None:
     if deterministic:
         try:
             tf.config.experimental.enable_op_determinism()
-        except Exception as exc:  # pragma: no cover - very old TF
+        except (AttributeError, RuntimeError) as exc:  # pragma: no cover - very old TF
             logger.warning("could not enable TensorFlow op determinism: %s", exc)
 
 

@@ -42,10 +42,10 @@ def dev_split(docs: Sequence[T], share: float, seed: int, *, where: str = "train
     if stratified:
         for key in sorted(groups, key=str):
             idx = np.array(groups[key])
-            k = max(1, int(round(len(idx) * share)))
+            k = max(1, round(len(idx) * share))
             dev_idx.extend(rng.permutation(idx)[:k].tolist())
     else:
-        k = max(1, int(round(n * share)))
+        k = max(1, round(n * share))
         dev_idx = rng.permutation(n)[:k].tolist()
     if len(dev_idx) >= n:
         dev_idx = dev_idx[: n - 1]
