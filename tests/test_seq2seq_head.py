@@ -187,6 +187,11 @@ head: {{stage: head.seq2seq.v1, {options}}}
     scores = json.loads(result.output[result.output.index("{"):result.output.rindex("}") + 1])
     assert {"bleu", "chrf"} <= set(scores) and scores["beam"] == 1 and scores["documents"] == 30
     assert len((tmp_path / "report" / "outputs.jsonl").read_text(encoding="utf-8").splitlines()) == 30
+    # evaluation data is cleaned by the run's own stages (here: lower-cased NLTK tokens), as in training
+    import illm_nlp
+
+    predictor = illm_nlp.load(run)
+    assert predictor._cleaned(Doc(id="x", text="Ich habe Hunger.", target="I am hungry.")).tokens == ["ich", "habe", "hunger", "."]
     # a tsv line with one column is skipped, and the skip names the line and the reason
     bad = tmp_path / "bad.tsv"
     bad.write_text("Guten Tag.\tGood day.\nNur eine Spalte\n", encoding="utf-8")

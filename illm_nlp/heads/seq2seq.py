@@ -380,7 +380,7 @@ class Seq2SeqHead:
         """Learn vocabularies, train with dev-metric early stopping, write the run; return dev metrics."""
         import keras
 
-        from ..artifact import save_keras_model, write_manifest
+        from ..artifact import finish_checkpoints, write_manifest
         from ..models.seq2seq import MaskedLoss, masked_accuracy
         from ..output import atomic_write_text
         from ..training.loop import fit_keras
@@ -451,7 +451,7 @@ class Seq2SeqHead:
             resume=resume,
             progress=progress,
         )
-        save_keras_model(model, run_dir / MODEL_FILE)
+        save_model(model, run_dir / MODEL_FILE)
         dev_metrics = predictor.evaluate(dev_sample or dev[:200], beam=1) if (dev_sample or dev) else {}
         info = {
             "head": self.registered_name,
@@ -473,6 +473,7 @@ class Seq2SeqHead:
         plot_history(result.history, run_dir / "training.png", title=f"seq2seq ({self.kind})", best_epoch=result.best_epoch)
         files = [MODEL_FILE, HEAD_FILE, METRICS_FILE, "history.json", "training.png", *self._vocab_files(), *self.sides.files()]
         write_manifest(run_dir, task=self.task, head=self.registered_name, files=files)
+        finish_checkpoints(run_dir, keep=result.timed_out)
         return metrics
 
     def load(self, run_dir: Path, pipeline: Any) -> Seq2SeqPredictor:
@@ -508,6 +509,24 @@ class Seq2SeqHead:
                 hint="the files come from different runs; train again",
             )
         return Seq2SeqPredictor(self, run_dir, pipeline, src_vocab, tgt_vocab, model)
+
+
+def save_model(model: Any, path: Path) -> Path:
+    """Save the weights and architecture (not the optimizer's state) as ``.keras``, through a temporary name.
+
+    The model is a subclassed :class:`~illm_nlp.models.seq2seq.Seq2Seq`, so
+    an uncompiled copy is built from its config and given its weights; the
+    file then holds what decoding needs and nothing else.
+    """
+    from ..models.seq2seq import build_seq2seq
+
+    path = Path(path)
+    bare = build_seq2seq(**model.config_values)
+    bare.set_weights(model.get_weights())
+    tmp = path.with_name(f".{path.stem}.tmp.keras")
+    bare.save(tmp)
+    tmp.replace(path)
+    return path
 
 
 def _teacher_forced_loss(model: Any, examples: Any, batch_size: int) -> float:
@@ -567,6 +586,13 @@ class Seq2SeqPredictor:
             doc.id = str(i)
             return doc
         return Doc(id=str(i), text=text)
+
+    def _cleaned(self, doc: Doc) -> Doc:
+        """A document as training saw it: through the run's cleaning stages unless they already ran."""
+        if doc.tokens is not None or self.pipeline is None or not getattr(self.pipeline.config, "stages", None):
+            return doc
+        clean = self.pipeline(doc.text)
+        return Doc(id=doc.id, text=clean.text, target=doc.target, tokens=clean.tokens, meta=doc.meta)
 
     def _encode_sources(self, docs: Sequence[Doc]) -> list[list[str]]:
         limit = self.head.options["max_source_length"]
@@ -634,9 +660,9 @@ class Seq2SeqPredictor:
         outputs = settings.pop("outputs", None)
         with_lead = settings.pop("lead", True)
         s = self.settings(**settings)
-        docs = [d for d in docs]
+        docs = list(docs)
         self.head._check_docs(docs, "evaluation")
-        sources = self._encode_sources(docs)
+        sources = self._encode_sources([self._cleaned(d) for d in docs])
         t0 = time.perf_counter()
         results = self._decode(sources, s)
         seconds = time.perf_counter() - t0
