@@ -215,3 +215,10 @@ def test_seq2seq_head_shipped_pipelines_validate(name: str, shared_data, monkeyp
     result = CliRunner().invoke(cli, ["validate", str(CORPORA.parent / "pipelines" / name)])
     assert result.exit_code == 0, result.output
     assert "OK" in result.output
+
+
+def test_seq2seq_head_lists_its_decoding_settings(trained) -> None:
+    predictor = build(trained["pipe"]).load(trained["run"], trained["pipe"])
+    settings = predictor.settings()
+    assert settings["beam"] == 5 and settings["replace_unknown"] is True and settings["min_length"] == 1
+    assert set(settings) == {"beam", "length_penalty", "max_length", "min_length", "replace_unknown", "batch_size"}

@@ -572,7 +572,11 @@ class Seq2SeqPredictor:
         # never produce padding, a start mark or <unk> when asked to replace it (it is then copied from the source)
         self._banned = [0, tgt_vocab.id(BOS)]
 
-    def settings(self, **given: Any) -> Seq2SeqSettings:
+    def settings(self) -> dict[str, Any]:
+        """The decoding settings this run takes, with its defaults (what chat's ``:set`` and serve list)."""
+        return self.defaults.model_dump()
+
+    def _settings(self, **given: Any) -> Seq2SeqSettings:
         """The run's decoding defaults with ``given`` applied (unknown keys are a :class:`UsageError`)."""
         try:
             return Seq2SeqSettings(**{**self.defaults.model_dump(), **{k: v for k, v in given.items() if v is not None}})
@@ -643,7 +647,7 @@ class Seq2SeqPredictor:
     # the Predictor contract ---------------------------------------------------------------
     def predict(self, texts: Sequence[str], **settings: Any) -> list[dict[str, Any]]:
         """Translate / summarise each text: ``{"text", "tokens", "score", "unknown"}`` per text."""
-        s = self.settings(**settings)
+        s = self._settings(**settings)
         if not texts:
             return []
         docs = [self._source_doc(t, i) for i, t in enumerate(texts)]
@@ -659,7 +663,7 @@ class Seq2SeqPredictor:
 
         outputs = settings.pop("outputs", None)
         with_lead = settings.pop("lead", True)
-        s = self.settings(**settings)
+        s = self._settings(**settings)
         docs = list(docs)
         self.head._check_docs(docs, "evaluation")
         sources = self._encode_sources([self._cleaned(d) for d in docs])
@@ -717,7 +721,7 @@ class Seq2SeqPredictor:
         """Yield the output piece by piece as greedy decoding produces it (beam search cannot stream)."""
         from ..decoding import iter_greedy
 
-        s = self.settings(**settings)
+        s = self._settings(**settings)
         source = self._encode_sources([self._source_doc(text)])[0]
         ids = np.array([self.src_vocab.encode(source) or [self.src_vocab.unk_id]], np.int32)
         bos, eos = self.tgt_vocab.id(BOS), self.tgt_vocab.id(EOS)
