@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,7 +61,7 @@ print("RESULT " + json.dumps({"read": s.read, "written": s.written, "skipped": l
 """
 
 
-def _tree_sample(proc: "psutil.Process", cpu: dict[int, float]) -> int:  # noqa: F821
+def _tree_sample(proc: psutil.Process, cpu: dict[int, float]) -> int:  # noqa: F821
     """Summed resident memory of the tree now; records each process's CPU seconds in ``cpu``."""
     import psutil
 

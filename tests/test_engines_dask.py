@@ -17,16 +17,16 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from illm_nlp import load_pipeline  # noqa: E402
-from illm_nlp.cli import cli, main  # noqa: E402
-from illm_nlp.engines.dask import (  # noqa: E402
+from illm_nlp import load_pipeline
+from illm_nlp.cli import cli, main
+from illm_nlp.engines.dask import (
     LOCAL_CLUSTER_CONFIG,
     DaskEngine,
     build_counts,
     group_partitions,
     pipeline_key,
 )
-from illm_nlp.engines.local import LocalEngine  # noqa: E402
+from illm_nlp.engines.local import LocalEngine
 
 PIPELINE = """
 corpus:
@@ -251,7 +251,7 @@ def test_engines_dask_worker_killed_mid_run_loses_nothing(sample: Path, local_ru
             for item in engine.map_reader(pipe.config.resolved, reader, on_read=read.append):
                 items.append(item)
                 if killed is None:
-                    addr, pid = sorted(client.run(os.getpid).items())[0]
+                    addr, pid = min(client.run(os.getpid).items())
                     os.kill(pid, signal.SIGKILL)
                     killed = addr
         finally:

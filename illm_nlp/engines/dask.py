@@ -51,7 +51,7 @@ from .local import apply_stages, build_map_stages
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DaskEngine", "WorkerJob", "StagesJob", "PredictJob", "predict_collection", "worker_object", "build_counts", "pipeline_key"]
+__all__ = ["DaskEngine", "PredictJob", "StagesJob", "WorkerJob", "build_counts", "pipeline_key", "predict_collection", "worker_object"]
 
 #: partitions are not cut smaller than this to feed more workers (a task costs ~1 ms to schedule).
 MIN_PARTITION_BYTES = 64 * 1024
@@ -387,7 +387,7 @@ class DaskEngine:
         if self._pending and self._client is not None:
             try:
                 self._client.cancel(list(self._pending))
-            except Exception:  # noqa: BLE001 - closing must not hide the real error
+            except Exception:  # closing must not hide the error that ended the run
                 logger.debug("could not cancel pending chunks", exc_info=True)
         self._pending.clear()
         if self._client is not None:

@@ -36,7 +36,7 @@ from ..errors import ConfigError, RunError, did_you_mean
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["STRATEGIES", "get_strategy", "per_replica_batch_size", "configure_cpu_devices", "read_tf_config", "is_chief"]
+__all__ = ["STRATEGIES", "configure_cpu_devices", "get_strategy", "is_chief", "per_replica_batch_size", "read_tf_config"]
 
 STRATEGIES = ("default", "mirrored", "multi-worker")
 #: environment variable: split the CPU into this many logical devices before TensorFlow starts.
