@@ -50,6 +50,9 @@ class Predictor(Protocol):
 
 class Head(Protocol):
     task: str
+    #: True for heads that tokenise ``Doc.text`` themselves; the trainer then does not
+    #: warn when no cleaning stage sets ``Doc.tokens``. (Optional attribute, default False.)
+    tokenizes_text: bool
 
     def fit(
         self,

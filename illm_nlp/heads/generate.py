@@ -156,6 +156,8 @@ class GenerateHead:
     """Builds, trains and loads the recurrent language model (see the module docstring)."""
 
     task = "generate"
+    #: the language model tokenises the text itself (word or character level).
+    tokenizes_text = True
     registered_name = "head.generate.v1"
 
     def __init__(self, **options: Any) -> None:

@@ -223,6 +223,8 @@ class Seq2SeqHead:
     """Builds, trains and loads the encoder–decoder (see the module docstring)."""
 
     task = "seq2seq"
+    #: the head tokenises source and target itself (Moses / SentencePiece), so stages need not set tokens.
+    tokenizes_text = True
     registered_name = "head.seq2seq.v1"
 
     def __init__(self, **options: Any) -> None:

@@ -90,13 +90,17 @@ def read_documents(reader: Any, *, what: str, path: str | Path) -> list[Doc]:
     return docs
 
 
-def clean_documents(pipe: Any, docs: Iterable[Doc], *, what: str) -> list[Doc]:
-    """Run the pipeline's per-document stages; documents a filter drops are counted."""
+def clean_documents(pipe: Any, docs: Iterable[Doc], *, what: str, warn_untokenized: bool = True) -> list[Doc]:
+    """Run the pipeline's per-document stages; documents a filter drops are counted.
+
+    ``warn_untokenized`` is off for heads that tokenise the text themselves, where a
+    pipeline without a tokenising stage is normal, not a mistake.
+    """
     docs = list(docs)
     cleaned = list(pipe.run(docs))
     if len(cleaned) < len(docs):
         logger.info("%s: %d of %d documents dropped by the cleaning stages", what, len(docs) - len(cleaned), len(docs))
-    if docs and all(d.tokens is None for d in cleaned):
+    if warn_untokenized and docs and all(d.tokens is None for d in cleaned):
         logger.warning("%s: no stage sets tokens; splitting the text on white space (add nltk.clean.v1 to the stages)", what)
     return cleaned
 
@@ -131,11 +135,13 @@ def train_pipeline(
     else:
         raise ConfigError(f"{cfg.source}: no training data: the pipeline has no corpus section", hint="pass --train PATH (a jsonl/csv file or a folder with one sub-folder per label)")
     run_dir = prepare_run_dir(output, resume=resume, overwrite=overwrite)
-    train_docs = clean_documents(pipe, read_documents(train_reader, what="training data", path=train_path), what="training data")
+    train_docs = clean_documents(pipe, read_documents(train_reader, what="training data", path=train_path), what="training data",
+                                  warn_untokenized=not getattr(head, "tokenizes_text", False))
     if not train_docs:
         raise DataError(f"training data ({train_path}): every document was dropped by the cleaning stages", hint="check the stages' filters (min_tokens...)")
     if dev is not None:
-        dev_docs = clean_documents(pipe, read_documents(reader_for(pipe, dev, labels=True), what="dev data", path=dev), what="dev data")
+        dev_docs = clean_documents(pipe, read_documents(reader_for(pipe, dev, labels=True), what="dev data", path=dev), what="dev data",
+                                    warn_untokenized=not getattr(head, "tokenizes_text", False))
     else:
         train_docs, dev_docs = dev_split(train_docs, cfg.train.dev_split, cfg.train.seed, where=f"training data ({train_path})")
     atomic_write_text(run_dir / PIPELINE_FILE, cfg.to_yaml())
