@@ -200,8 +200,13 @@ def save_keras_model(model: Any, path: Path) -> Path:
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.tmp.keras")
     # An uncompiled model over the same layers: the file holds the weights only, not the
-    # optimizer's slots (Adam's would triple the size of a large embedding).
-    bare = keras.Model(model.inputs, model.outputs, name=model.name)
+    # optimizer's slots (Adam's would triple the size of a large embedding). A subclassed
+    # model has no symbolic inputs to rebuild from; it is saved as it is.
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        inputs = None
+    bare = keras.Model(inputs, model.outputs, name=model.name) if inputs else model
     bare.save(tmp)
     tmp.replace(path)
     return path

@@ -123,3 +123,26 @@ def test_artifact_training_into_an_existing_run_needs_overwrite_or_resume(copy_o
     with pytest.raises(SystemExit) as exc:
         main(["train", str(path), "--output", str(copy_of), "--train", str(data)])
     assert exc.value.code == 2 and "--overwrite" in capsys.readouterr().err
+
+
+def test_artifact_save_keras_model_handles_subclassed_models(tmp_path):
+    import keras
+    import numpy as np
+
+    from illm_nlp.artifact import save_keras_model
+
+    @keras.saving.register_keras_serializable(package="illm_nlp_tests")
+    class Tiny(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = Tiny()
+    x = np.ones((1, 3), dtype="float32")
+    want = model(x)
+    path = save_keras_model(model, tmp_path / "model.keras")
+    again = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(again(x), want, rtol=1e-6)
