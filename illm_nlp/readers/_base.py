@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..document import Doc, Skipped
 from ..errors import ConfigError, DataError
-from ._spans import Partition
+from ._spans import Partition, iter_lines
+from ._text import UndecodableError, decode
 
 __all__ = ["BadRecord", "FileReader", "check_delimiter", "field_id", "field_label", "field_text"]
 
@@ -43,6 +45,29 @@ class FileReader:
             where = self._display(rel) + (f": {unit} {line}" if line is not None else "")
             raise DataError(f"{where}: {reason}", hint=_SKIP_HINT)
         return Skipped(doc_id, reason)
+
+    def _json_records(self, fh: BinaryIO, rel: str, part: Partition) -> Iterator[tuple[int, str, dict[str, Any]] | Skipped]:
+        """The JSON objects of a partition of a .jsonl file as (line, id, record), or a problem per bad line.
+
+        Blank lines are passed over; undecodable, malformed and non-object lines become skips
+        (or a DataError with on_error: fail). Shared by every reader of line-delimited JSON.
+        """
+        for number, offset, raw in iter_lines(fh, part.start, part.end, part.number):
+            if raw.isspace():
+                continue
+            doc_id = f"{rel}:{number}"
+            try:
+                record = json.loads(decode(raw, self.encoding, offset, strip_bom=offset == 0))
+            except UndecodableError as exc:
+                yield self._problem(doc_id, rel, exc.reason, number)
+                continue
+            except json.JSONDecodeError as exc:
+                yield self._problem(doc_id, rel, f"malformed json: {exc.msg} at column {exc.colno}", number)
+                continue
+            if not isinstance(record, dict):
+                yield self._problem(doc_id, rel, f"malformed json: expected an object per line, got a {type(record).__name__}", number)
+                continue
+            yield number, doc_id, record
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({getattr(self, 'path', '?')!r})"

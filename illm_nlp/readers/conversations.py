@@ -26,7 +26,7 @@ from ..registry import readers
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ConversationReader", "conversations_reader", "join_context", "DEFAULT_SEPARATOR"]
+__all__ = ["DEFAULT_SEPARATOR", "ConversationReader", "conversations_reader", "join_context"]
 
 #: Between turns of context; a token no cleaning stage drops, and rare in chat text.
 DEFAULT_SEPARATOR = " | "

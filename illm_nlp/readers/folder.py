@@ -13,7 +13,6 @@ line formats and ``unit: line``, or ``#PARAGRAPH`` for ``unit: paragraph``.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Iterator
@@ -370,22 +369,12 @@ class FolderReader(FileReader):
         return self._doc(doc_id, rel, text, label, target=target, number=number, meta=meta)
 
     def _jsonl(self, fh: BinaryIO, rel: str, part: Partition) -> Iterator[Doc | Skipped]:
-        for number, offset, raw in iter_lines(fh, part.start, part.end, part.number):
-            if raw.isspace():
-                continue
-            doc_id = f"{rel}:{number}"
-            try:
-                record = json.loads(decode(raw, self.encoding, offset, strip_bom=offset == 0))
-            except UndecodableError as exc:
-                yield self._problem(doc_id, rel, exc.reason, number)
-                continue
-            except json.JSONDecodeError as exc:
-                yield self._problem(doc_id, rel, f"malformed json: {exc.msg} at column {exc.colno}", number)
-                continue
-            if not isinstance(record, dict):
-                yield self._problem(doc_id, rel, f"malformed json: expected an object per line, got a {type(record).__name__}", number)
-                continue
-            yield self._record(record, rel, number)
+        for item in self._json_records(fh, rel, part):
+            if isinstance(item, Skipped):
+                yield item
+            else:
+                number, _, record = item
+                yield self._record(record, rel, number)
 
     def _table(self, fh: BinaryIO, rel: str, fmt: str, part: Partition) -> Iterator[Doc | Skipped]:
         names: list[str] | None = None

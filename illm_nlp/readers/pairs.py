@@ -10,7 +10,6 @@ re-reads on every pass, and reports every line it cannot use (``on_error``).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from ..errors import ConfigError, DataError
 from ..registry import readers
 from ._base import BadRecord, FileReader, check_delimiter, field_id, field_text
 from ._spans import Partition, count_lines, cut_points, first_row, iter_lines, iter_rows, line_offsets, separator_name
-from ._text import BINARY_SNIFF_BYTES, UndecodableError, check_encoding, decode, decode_record, nul_reason
+from ._text import BINARY_SNIFF_BYTES, UndecodableError, check_encoding, decode_record, nul_reason
 
 logger = logging.getLogger(__name__)
 
@@ -215,21 +214,11 @@ class PairsReader(FileReader):
 
     def _jsonl(self, fh: BinaryIO, part: Partition) -> Iterator[Doc | Skipped]:
         rel = self._rel
-        for number, offset, raw in iter_lines(fh, part.start, part.end, part.number):
-            if raw.isspace():
+        for item in self._json_records(fh, rel, part):
+            if isinstance(item, Skipped):
+                yield item
                 continue
-            doc_id = f"{rel}:{number}"
-            try:
-                record = json.loads(decode(raw, self.encoding, offset, strip_bom=offset == 0))
-            except UndecodableError as exc:
-                yield self._problem(doc_id, rel, exc.reason, number)
-                continue
-            except json.JSONDecodeError as exc:
-                yield self._problem(doc_id, rel, f"malformed json: {exc.msg} at column {exc.colno}", number)
-                continue
-            if not isinstance(record, dict):
-                yield self._problem(doc_id, rel, f"malformed json: expected an object per line, got a {type(record).__name__}", number)
-                continue
+            number, doc_id, record = item
             try:
                 source = field_text(record, self.source_field, "source_field")
                 target = field_text(record, self.target_field, "target_field")
