@@ -185,6 +185,16 @@ class Writer:
         else:
             os.replace(self.partial, self.final)
 
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        """Commit when the block ends well; on any error (Ctrl-C too) keep the ``.partial`` for ``--resume``."""
+        if exc_type is None:
+            self.commit()
+        else:
+            self.close()
+
     def close(self) -> None:
         """Leave the ``.partial`` file for ``--resume`` (called when a run fails)."""
         if self._fh is not None and not self.stdout:

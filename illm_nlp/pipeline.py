@@ -201,23 +201,18 @@ class Pipeline:
             stream = eng.map_reader(self.config.resolved, reader, skip_ids=done, on_error=on_error, on_read=count_read)
         else:
             stream = eng.map(self.config.resolved, source(), on_error=on_error)
-        bar = _progress(progress)
         try:
-            for item in stream:
-                if isinstance(item, Skipped):
-                    if item.reason.startswith("dropped by "):
-                        summary.dropped += 1
-                    else:
-                        summary.skipped.append((item.id, item.reason))
-                    continue
-                writer.write(item)
-                bar.update(1)
-            writer.commit()
-        except BaseException:
-            writer.close()
-            raise
+            with writer, _progress(progress) as bar:
+                for item in stream:
+                    if isinstance(item, Skipped):
+                        if item.reason.startswith("dropped by "):
+                            summary.dropped += 1
+                        else:
+                            summary.skipped.append((item.id, item.reason))
+                        continue
+                    writer.write(item)
+                    bar.update(1)
         finally:
-            bar.close()
             eng.close()
         summary.written = writer.written
         summary.seconds = time.perf_counter() - start

@@ -108,3 +108,16 @@ def test_output_guess_format_and_bad_format(tmp_path):
         open_writer(str(tmp_path / "o"), "xml")
     with pytest.raises(UsageError, match="cannot go to stdout"):
         open_writer("-", "txt")
+
+
+def test_output_writer_as_context_commits_or_keeps_the_partial(tmp_path):
+    good = tmp_path / "good.jsonl"
+    with open_writer(str(good)) as w:
+        w.write(DOCS[0])
+    assert good.exists() and not (tmp_path / "good.jsonl.partial").exists()
+
+    bad = tmp_path / "bad.jsonl"
+    with pytest.raises(RuntimeError), open_writer(str(bad)) as w:
+        w.write(DOCS[0])
+        raise RuntimeError("the run broke")
+    assert not bad.exists() and (tmp_path / "bad.jsonl.partial").exists()

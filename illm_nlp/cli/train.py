@@ -200,7 +200,7 @@ def predict_collection(predictor: Any, input_path: str, output: str, *, settings
         bar.update(len(batch))
         batch.clear()
 
-    try:
+    with writer, bar:
         for item in reader:
             if isinstance(item, Skipped):
                 skipped += 1
@@ -210,12 +210,6 @@ def predict_collection(predictor: Any, input_path: str, output: str, *, settings
             if len(batch) >= batch_size:
                 flush()
         flush()
-        writer.commit()
-    except BaseException:
-        writer.close()
-        raise
-    finally:
-        bar.close()
     if skipped:
         logger.warning("%d inputs were skipped (see above)", skipped)
     if written == 0:

@@ -228,20 +228,16 @@ def predict_collection(
             stream = engine.run_reader(job, reader, on_error=getattr(reader, "on_error", "skip"))
         else:
             stream = engine.run_items(job, reader)
-        for item in stream:
-            if isinstance(item, Doc):
-                writer.write(item)
-                written += 1
-                bar.update(1)
-            else:
-                skipped += 1
-                logger.warning("skipped %s: %s", item.id, item.reason)
-        writer.commit()
-    except BaseException:
-        writer.close()
-        raise
+        with writer, bar:
+            for item in stream:
+                if isinstance(item, Doc):
+                    writer.write(item)
+                    written += 1
+                    bar.update(1)
+                else:
+                    skipped += 1
+                    logger.warning("skipped %s: %s", item.id, item.reason)
     finally:
-        bar.close()
         engine.close()
     if skipped:
         logger.warning("%d inputs were skipped (see above)", skipped)
