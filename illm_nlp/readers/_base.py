@@ -8,7 +8,7 @@ from typing import Any, BinaryIO
 
 from ..document import Doc, Skipped
 from ..errors import ConfigError, DataError
-from ._spans import Partition, iter_lines
+from ._spans import Partition, iter_lines, iter_rows, separator_name
 from ._text import UndecodableError, decode
 
 __all__ = ["BadRecord", "FileReader", "check_delimiter", "field_id", "field_label", "field_text"]
@@ -68,6 +68,29 @@ class FileReader:
                 yield self._problem(doc_id, rel, f"malformed json: expected an object per line, got a {type(record).__name__}", number)
                 continue
             yield number, doc_id, record
+
+    def _table_rows(
+        self, fh: BinaryIO, rel: str, fmt: str, part: Partition, names: list[str] | None, header_at: int
+    ) -> Iterator[tuple[int, str, list[str]] | Skipped]:
+        """The rows of a partition of a .csv/.tsv file as (line, id, cells), or a problem per bad row.
+
+        The header row is passed over; with ``names`` a row must have as many cells as the
+        header. Shared by every reader of delimited tables.
+        """
+        kind = separator_name(fmt, self.delimiter)
+        for number, offset, cells, problem in iter_rows(fh, fmt, self.encoding, self.delimiter, part.start, part.end, part.number):
+            if offset == header_at:
+                continue
+            doc_id = f"{rel}:{number}"
+            if problem:
+                yield self._problem(doc_id, rel, problem, number)
+                continue
+            assert cells is not None
+            if names is not None and len(cells) != len(names):
+                yield self._problem(doc_id, rel, f"bad columns: expected {len(names)} {kind} columns as in the header, "
+                                                 f"got {len(cells)}", number)
+                continue
+            yield number, doc_id, cells
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({getattr(self, 'path', '?')!r})"

@@ -26,7 +26,7 @@ from ..errors import ConfigError, DataError
 from ..registry import readers
 from ._base import BadRecord, FileReader, check_delimiter, field_id, field_label, field_text
 from ._files import GlobSet, Listing, list_files
-from ._spans import Partition, cut_points, first_row, iter_csv_rows, iter_lines, iter_paragraphs, iter_rows, separator_name
+from ._spans import Partition, cut_points, first_row, iter_csv_rows, iter_lines, iter_paragraphs
 from ._text import BINARY_SNIFF_BYTES, UndecodableError, check_encoding, decode, decode_record, nul_reason, strip_html
 
 logger = logging.getLogger(__name__)
@@ -385,23 +385,12 @@ class FolderReader(FileReader):
                 yield self._problem(rel, rel, head)
                 return
             names, header_at = head
-        kind = separator_name(fmt, self.delimiter)
-        for number, offset, cells, problem in iter_rows(fh, fmt, self.encoding, self.delimiter, part.start, part.end, part.number):
-            if offset == header_at:
+        for item in self._table_rows(fh, rel, fmt, part, names, header_at):
+            if isinstance(item, Skipped):
+                yield item
                 continue
-            doc_id = f"{rel}:{number}"
-            if problem:
-                yield self._problem(doc_id, rel, problem, number)
-                continue
-            assert cells is not None
-            if names is not None:
-                if len(cells) != len(names):
-                    yield self._problem(doc_id, rel, f"bad columns: expected {len(names)} {kind} columns as in the header, "
-                                                     f"got {len(cells)}", number)
-                    continue
-                record = dict(zip(names, cells))
-            else:
-                record = {str(i): c for i, c in enumerate(cells)}
+            number, _, cells = item
+            record = dict(zip(names, cells)) if names is not None else {str(i): c for i, c in enumerate(cells)}
             yield self._record(record, rel, number)
 
 

@@ -259,14 +259,11 @@ class PairsReader(FileReader):
         names, header_at = head
         kind = separator_name(fmt, self.delimiter)
         need = max(self.source_column, self.target_column) + 1
-        for number, offset, cells, problem in iter_rows(fh, fmt, self.encoding, self.delimiter, part.start, part.end, part.number):
-            if offset == header_at:
+        for item in self._table_rows(fh, rel, fmt, part, names, header_at):
+            if isinstance(item, Skipped):
+                yield item
                 continue
-            doc_id = f"{rel}:{number}"
-            if problem:
-                yield self._problem(doc_id, rel, problem, number)
-                continue
-            assert cells is not None
+            number, doc_id, cells = item
             meta: dict[str, Any] = {}
             if names is None:
                 if len(cells) < need:
@@ -274,10 +271,6 @@ class PairsReader(FileReader):
                     continue
                 source, target = cells[self.source_column], cells[self.target_column]
             else:
-                if len(cells) != len(names):
-                    yield self._problem(doc_id, rel, f"bad columns: expected {len(names)} {kind} columns as in the header, "
-                                                     f"got {len(cells)}", number)
-                    continue
                 record = dict(zip(names, cells))
                 source, target = record[self.source_field], record[self.target_field]
                 if self.id_field:
