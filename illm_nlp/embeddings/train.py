@@ -129,21 +129,32 @@ def write_line_corpus(sentences: Iterable[list[str]], path: Path) -> CorpusStats
     """
     stats = CorpusStats()
     counts = stats.counts
+    lines: list[str] = []
     with open(path, "w", encoding="utf-8") as fh:
         for sent in sentences:
             if not sent:
                 continue
             line = " ".join(sent)
-            if len(line.split()) != len(sent):
-                sent = [t for t in ("_".join(t.split()) for t in sent) if t]
-                stats.respaced += 1
-                line = " ".join(sent)
-                if not sent:
-                    continue
-            fh.write(line + "\n")
+            # Cheap test first: n non-empty tokens without whitespace join to exactly n-1 spaces, no other
+            # whitespace (str.isprintable is False for every other whitespace character) and no edge space.
+            if line.count(" ") != len(sent) - 1 or not line.isprintable() or not line or line[0] == " " or line[-1] == " ":
+                if len(line.split()) != len(sent):
+                    sent = [t for t in ("_".join(t.split()) for t in sent) if t]
+                    stats.respaced += 1
+                    if not sent:
+                        continue
+                    line = " ".join(sent)
+            lines.append(line)
             counts.update(sent)
             stats.sentences += 1
             stats.words += len(sent)
+            if len(lines) >= 4096:  # one write per block of lines: fewer calls than one per sentence
+                lines.append("")
+                fh.write("\n".join(lines))
+                lines.clear()
+        if lines:
+            lines.append("")
+            fh.write("\n".join(lines))
     return stats
 
 
