@@ -213,11 +213,14 @@ def save_keras_model(model: Any, path: Path) -> Path:
 
 
 def finish_checkpoints(run_dir: Path, *, keep: bool) -> None:
-    """After a finished run, drop the checkpoint (weights and optimizer state: often several
-    times the model's size) unless training stopped on its time budget and may be resumed."""
-    ckpt = Path(run_dir) / "checkpoints"
-    if not keep and ckpt.is_dir():
-        shutil.rmtree(ckpt)
+    """After a finished run, drop the checkpoints (weights and optimizer state: often several
+    times the model's size; an ensemble's members' too) unless training stopped on its time
+    budget and may be resumed."""
+    if keep:
+        return
+    for name in ("checkpoints", "members"):  # members: an ensemble's per-member training state
+        if (Path(run_dir) / name).is_dir():
+            shutil.rmtree(Path(run_dir) / name)
 
 
 def load_keras_model(path: Path) -> Any:

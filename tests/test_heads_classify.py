@@ -210,3 +210,72 @@ def test_heads_classify_multi_label_data_needs_multi_label_head():
     head = heads.build("head.classify.v1", {}, "head")
     with pytest.raises(Exception, match="multi_label: true"):
         head._targets([Doc(id="d1", text="x", label=["a", "b"])], ["a", "b"], "training data")
+
+
+def test_heads_classify_ensemble_averages_its_members_and_resumes_member_by_member(shared_data, tmp_path, write_pipeline, monkeypatch):
+    """ensemble: 2 trains two seeded members (here of two kinds); the saved model's output is their mean;
+    a resumed run loads the member that had finished instead of training it again."""
+    import illm_nlp
+    from illm_nlp import artifact
+    from illm_nlp.training.run import train_pipeline
+
+    train, dev = movie_sample(shared_data, tmp_path, n_train=200, n_dev=60)
+    path = write_pipeline(pipeline_text(epochs=2, head="ensemble: 2\nmembers: [{}, {layers: 0, pooling: mean, ngrams: 2, ngram_buckets: 100}]"))
+    metrics = train_pipeline(load_pipeline(path), tmp_path / "run", train=train, dev=dev, progress=False)
+    run = tmp_path / "run"
+    assert metrics["training"]["ensemble"] == 2
+    assert [m["seed"] for m in metrics["training"]["members"]] == [7, 8]
+    assert len(metrics["dev_members"]) == 2 and metrics["training"]["epochs_run"] == 4
+    assert not (run / "members").exists() and {"member-1", "member-2"} <= {p.name for p in (run / "logs").iterdir()}
+    history = json.loads((run / "history.json").read_text())["epochs"]
+    assert [(r["member"], r["epoch"]) for r in history] == [(1, 1), (1, 2), (2, 1), (2, 2)]
+
+    predictor = illm_nlp.load(run)
+    model = predictor.model
+    members = [layer for layer in model.layers if layer.name.startswith("member_")]
+    assert [m.name for m in members] == ["member_1", "member_2"]
+    assert any("gru" in layer.name for layer in members[0].layers) and not any("gru" in layer.name for layer in members[1].layers)
+    assert any(layer.name == "encoder_ngrams" for layer in members[1].layers)
+    docs = predictor.clean([Doc(id=str(i), text=json.loads(line)["text"]) for i, line in enumerate(dev.read_text().splitlines()[:30])])
+    ids = predictor.encode(docs)
+    x = ids.padded(np.arange(len(ids)), max(1, int(ids.lengths.max())))
+    each = [np.asarray(m(x, training=False)) for m in members]
+    assert not np.allclose(each[0], each[1])  # different seeds, different members
+    np.testing.assert_allclose(predictor.probabilities(ids), (each[0] + each[1]) / 2, atol=1e-5)
+    assert metrics["dev"]["accuracy"] == predictor.evaluate(read_documents(reader_for(predictor.pipeline, dev, labels=True), what="dev", path=dev))["accuracy"]
+
+    # Interrupted in member 2 (its first epoch used the whole time budget): member 1 is kept and loaded on resume.
+    real_fit = artifact.finish_checkpoints
+    monkeypatch.setattr(artifact, "finish_checkpoints", lambda run_dir, keep: None)
+    from illm_nlp.heads import classify
+
+    calls = []
+    real_member = classify.ClassifyHead._train_member
+
+    def counting(self, *args, **kwargs):
+        calls.append(args[3])  # k
+        return real_member(self, *args, **kwargs)
+
+    monkeypatch.setattr(classify.ClassifyHead, "_train_member", counting)
+    train_pipeline(load_pipeline(path, ["train.epochs=2"]), tmp_path / "again", train=train, dev=dev, progress=False)
+    (tmp_path / "again" / "manifest.json").unlink()
+    (tmp_path / "again" / "members" / "2" / classify.MEMBER_RESULT).unlink()  # as if killed during member 2
+    (tmp_path / "again" / "members" / "2" / classify.MEMBER_WEIGHTS).unlink()
+    monkeypatch.setattr(artifact, "finish_checkpoints", real_fit)
+    resumed = train_pipeline(load_pipeline(path), tmp_path / "again", train=train, dev=dev, resume=True, progress=False)
+    assert calls == [0, 1, 0, 1]
+    assert resumed["training"]["members"][0]["epochs_run"] == 2
+    np.testing.assert_allclose(illm_nlp.load(tmp_path / "again").probabilities(ids), predictor.probabilities(ids), atol=1e-5)
+
+
+@pytest.mark.parametrize(("members", "message"), [
+    ("[{}, {max_vocab: 50}]", "head.members[1]: max_vocab cannot differ between ensemble members"),
+    ("[{}, {units: -1}]", "head.members[1]"),
+    ("[{}, {layers: 0}]", "'last' needs a recurrent layer"),
+])
+def test_heads_classify_bad_member_overrides_stop_before_training(shared_data, tmp_path, write_pipeline, capsys, members, message):
+    train, dev = movie_sample(shared_data, tmp_path, n_train=60, n_dev=20)
+    path = write_pipeline(pipeline_text(epochs=1, head=f"members: {members}", pooling="last"))
+    code, err = _fail(["train", str(path), "--output", str(tmp_path / "run"), "--train", str(train), "--dev", str(dev)], capsys)
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "run" / "model.keras").exists()

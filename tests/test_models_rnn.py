@@ -106,3 +106,36 @@ def test_models_rnn_custom_layers_save_and_load_in_safe_mode(tmp_path):
     loaded = load_keras_model(path)
     x = np.array([[1, 2, 3, 0], [4, 5, 0, 0]], np.int32)
     np.testing.assert_array_equal(model(x, training=False).numpy(), loaded(x, training=False).numpy())
+
+
+def test_models_rnn_hashed_ngrams_known_case():
+    from illm_nlp.models.keras_layers import HashedNgrams
+
+    layer = HashedNgrams(2, 1000)
+    x = np.array([[5, 6, 7, 0], [5, 6, 0, 0]], np.int32)
+    out = np.asarray(layer(x))
+    assert out.shape == (2, 4 + 3)  # 4 unigram slots + 3 bigram slots
+    uni, bi = out[:, :4], out[:, 4:]
+    assert (uni[0, :3] > 0).all() and uni[0, 3] == 0 and (uni[1, 2:] == 0).all()  # padding hashes to 0
+    assert uni[0, 0] == uni[1, 0] and bi[0, 0] == bi[1, 0]  # the same n-gram, the same bucket, wherever it is
+    assert bi[0, 1] > 0 and bi[1, 1] == 0 and bi[0, 2] == 0  # a bigram touching padding is 0
+    assert len({int(v) for v in out[0] if v}) == 5  # five different n-grams
+    assert (out < 1000).all() and (out >= 0).all()
+    assert np.asarray(HashedNgrams(3, 1000)(np.array([[5]], np.int32))).tolist() == [[uni[0, 0]]]  # too short for 2-, 3-grams
+
+
+def test_models_rnn_ngram_branch_joins_the_pooled_vector_and_saves(tmp_path):
+    from illm_nlp.artifact import load_keras_model, save_keras_model
+
+    spec = _build(pooling="max", units=4, embedding_dim=4, ngrams=2, ngram_buckets=50, ngram_dim=3)
+    assert spec.output_dim() == 7
+    model, _ = _model(spec)
+    short, padded = np.array([[3, 4, 5]], np.int32), np.array([[3, 4, 5, 0, 0]], np.int32)
+    a = model(short, training=False).numpy()
+    assert a.shape == (1, 7)
+    np.testing.assert_allclose(a, model(padded, training=False).numpy(), rtol=1e-5, atol=1e-6)
+    # word order changes the bigram part even where max pooling of the words alone might not
+    b = model(np.array([[5, 4, 3]], np.int32), training=False).numpy()
+    assert not np.allclose(a[0, 4:], b[0, 4:])
+    loaded = load_keras_model(save_keras_model(model, tmp_path / "model.keras"))
+    np.testing.assert_array_equal(a, loaded(short, training=False).numpy())

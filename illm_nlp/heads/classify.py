@@ -36,6 +36,12 @@ VOCAB_FILE = "vocab.txt"
 MODEL_FILE = "model.keras"
 METRICS_FILE = "metrics.json"
 COVERAGE_FILE = "embedding/coverage.json"
+#: where the members of an ensemble train (removed once the ensemble is saved)
+MEMBERS_DIR = "members"
+MEMBER_WEIGHTS = "member.weights.npz"
+MEMBER_RESULT = "member.json"
+#: model options that shape the vocabulary, which all members share
+VOCAB_OPTIONS = frozenset({"max_vocab", "min_count", "vectors", "vectors_limit", "vectors_vocab"})
 DEV_METRICS = ("accuracy", "macro_f1", "loss")
 PREDICT_BATCH = 256
 
@@ -59,6 +65,8 @@ class ClassifyHead:
         labels: list[str] | None,
         hidden_units: int,
         hidden_dropout: float,
+        ensemble: int = 1,
+        members: list[dict[str, Any]] | None = None,
     ) -> None:
         self.multi_label = multi_label
         self.threshold = threshold
@@ -66,6 +74,8 @@ class ClassifyHead:
         self.fixed_labels = labels
         self.hidden_units = hidden_units
         self.hidden_dropout = hidden_dropout
+        self.ensemble = ensemble
+        self.members = list(members or [])
         #: the in-memory predictor of the last fit (same weights as the saved model)
         self.predictor: ClassifyPredictor | None = None
 
@@ -154,16 +164,17 @@ class ClassifyHead:
         """Train on cleaned documents and write the run directory; returns the dev metrics."""
         from ..artifact import finish_checkpoints, save_keras_model, write_manifest
         from ..training.data import Examples, RaggedIds
-        from ..training.loop import fit_keras
-        from ..training.plots import plot_confusion, plot_history
+        from ..training.loop import HISTORY_FILE, LOG_DIR
+        from ..training.plots import plot_confusion, plot_history, plot_members
         from ..training.seed import seed_everything
-        from ..training.strategy import get_strategy
         from ..vocab import Vocabulary
 
         cfg = pipeline.config
         tcfg = cfg.train
         run_dir = Path(run_dir)
         spec = _encoder_spec(cfg)
+        specs = self._member_specs(cfg, spec)
+        n = len(specs)
         given = len(train)
         train = [d for d in train if doc_tokens(d)]
         if len(train) < given:
@@ -199,25 +210,7 @@ class ClassifyHead:
         dev_ids = encode(dev, "dev documents") if dev else None
         y_dev = self._targets(dev, labels, "dev data") if dev else None
 
-        unfreeze_after = spec.unfreeze_after
-        trainable = spec.trainable
-        if unfreeze_after and resume:
-            from ..training.callbacks import load_checkpoint
-
-            state = load_checkpoint(run_dir / "checkpoints")
-            # UnfreezeEmbedding unfreezes at the start of epoch `unfreeze_after` (0-based); a
-            # checkpoint taken after that epoch holds a trainable embedding and its optimizer slots
-            trainable = bool(state and state["next_epoch"] > unfreeze_after)
-        with get_strategy(tcfg.strategy).scope():
-            model = self._build_model(spec, len(vocab), init, len(labels), trainable=trainable)
-            import keras
-
-            optimizer = keras.optimizers.Adam(learning_rate=tcfg.learning_rate, clipnorm=tcfg.clipnorm)
-            loss = "binary_crossentropy" if self.multi_label else "sparse_categorical_crossentropy"
-            metric = keras.metrics.BinaryAccuracy(name="accuracy") if self.multi_label else keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-            model.compile(optimizer=optimizer, loss=loss, metrics=[metric])
-
-        predictor = ClassifyPredictor(run_dir=run_dir, pipeline=pipeline, vocab=vocab, labels=labels, model=model,
+        predictor = ClassifyPredictor(run_dir=run_dir, pipeline=pipeline, vocab=vocab, labels=labels, model=None,
                                       multi_label=self.multi_label, threshold=self.threshold, max_length=tcfg.max_length)
 
         def evaluate_dev() -> dict[str, float]:
@@ -226,19 +219,139 @@ class ClassifyHead:
             m = predictor.metrics_from(y_dev, probs)
             return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "loss": _log_loss(y_dev, probs, self.multi_label)}
 
+        members: list[Any] = []
+        results: list[Any] = []
+        budget_s = tcfg.max_minutes * 60 if tcfg.max_minutes else None
+        spent = 0.0
+        for k in range(n):
+            seed = tcfg.seed + k
+            member_dir = run_dir if n == 1 else run_dir / MEMBERS_DIR / str(k + 1)
+            member_cfg = tcfg if n == 1 else tcfg.model_copy(update={"seed": seed})
+            if budget_s is not None and k > 0:
+                left = budget_s - spent
+                if left <= 0:
+                    logger.warning("train.max_minutes reached after %d of %d ensemble members; the ensemble averages those %d", k, n, k)
+                    break
+                member_cfg = member_cfg.model_copy(update={"max_minutes": left / 60})
+            if n > 1:
+                logger.info("ensemble member %d of %d (seed %d)", k + 1, n, seed)
+            model, result = self._train_member(specs[k], vocab, labels, k, n, member_cfg, member_dir, examples, predictor,
+                                               evaluate_dev if dev else None, resume=resume, progress=progress,
+                                               init=init if k == 0 else None)
+            members.append(model)
+            results.append(result)
+            spent += result.seconds
+            if result.timed_out and k + 1 < n:
+                logger.warning("train.max_minutes reached in ensemble member %d of %d; the ensemble averages %d", k + 1, n, k + 1)
+                break
+        model = members[0] if len(members) == 1 else _average(members, name="classifier")
+        predictor.model = model
+        predictor._infer = None
+        save_keras_model(model, run_dir / MODEL_FILE)
+        training = {**results[0].to_dict(), "train_documents": len(train), "dev_documents": len(dev),
+                    "train_tokens": examples.tokens, "vocabulary": len(vocab), "labels": labels}
+        if n > 1:
+            # The run's history is the members' in turn (each record says which); totals over the members.
+            history = [{"member": i + 1, **rec} for i, r in enumerate(results) for rec in r.history]
+            atomic_write_text(run_dir / HISTORY_FILE, json.dumps({"epochs": history}, indent=2) + "\n")
+            training.update(
+                ensemble=len(members),
+                epochs_run=sum(r.epochs_run for r in results),
+                train_seconds=round(sum(r.seconds for r in results), 3),
+                stopped_early=all(r.stopped_early for r in results),
+                timed_out=any(r.timed_out for r in results),
+                members=[{"seed": tcfg.seed + i, **r.to_dict()} for i, r in enumerate(results)],
+            )
+            training["best_epoch"] = [r.best_epoch for r in results]
+        metrics: dict[str, Any] = {"training": training}
+        if dev and dev_ids is not None and y_dev is not None:
+            probs = predictor.probabilities(dev_ids)
+            dev_metrics = predictor.metrics_from(y_dev, probs)
+            metrics["dev"] = dev_metrics
+            if len(members) > 1:  # each member alone, at its best epoch: what averaging them gained
+                best = [r.history[r.best_epoch - 1] if 0 < r.best_epoch <= len(r.history) else {} for r in results]
+                metrics["dev_members"] = [{"seed": tcfg.seed + i, "accuracy": b.get("val_accuracy"), "macro_f1": b.get("val_macro_f1")}
+                                          for i, b in enumerate(best)]
+            if not self.multi_label:
+                plot_confusion(dev_metrics["confusion"]["matrix"], labels, run_dir / "confusion.png", title="dev confusion matrix")
+                files.append("confusion.png")
+        atomic_write_text(run_dir / METRICS_FILE, json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+        if len(results) == 1:
+            plot_history(results[0].history, run_dir / "training.png", title=f"{cfg.source}: training", best_epoch=results[0].best_epoch)
+        else:
+            plot_members([r.history for r in results], run_dir / "training.png", title=f"{cfg.source}: training, ensemble of {len(results)}",
+                         best_epochs=[r.best_epoch for r in results])
+        write_manifest(run_dir, task=self.task, head="head.classify.v1", files=files)
+        if len(results) > 1 and not any(r.timed_out for r in results):
+            import shutil
+
+            for i in range(len(results)):  # keep each member's TensorBoard logs; the rest was only for resuming
+                logs = run_dir / MEMBERS_DIR / str(i + 1) / LOG_DIR
+                if logs.is_dir():
+                    shutil.rmtree(run_dir / LOG_DIR / f"member-{i + 1}", ignore_errors=True)
+                    (run_dir / LOG_DIR).mkdir(exist_ok=True)
+                    logs.rename(run_dir / LOG_DIR / f"member-{i + 1}")
+        finish_checkpoints(run_dir, keep=any(r.timed_out for r in results))
+        predictor.saved_metrics = metrics
+        self.predictor = predictor
+        return metrics
+
+    def _train_member(self, spec: Any, vocab: Any, labels: list[str], k: int, ensemble: int, tcfg: Any, member_dir: Path, examples: Any,
+                      predictor: ClassifyPredictor, evaluate_dev: Any, *, resume: bool, progress: bool, init: Any) -> tuple[Any, Any]:
+        """Build, compile and train one model (one ensemble member) in ``member_dir``; return it and its FitResult.
+
+        Member k uses seed ``train.seed + k`` for its weights, its embedding rows for
+        words missing from the vectors and its batch order, so members differ only
+        by chance (and by their ``head.members`` overrides); a member finished before an interruption is loaded, not retrained.
+        """
+        import keras
+
+        from ..training.callbacks import load_checkpoint
+        from ..training.loop import FitResult, fit_keras
+        from ..training.seed import seed_everything
+        from ..training.strategy import get_strategy
+
+        member_dir.mkdir(parents=True, exist_ok=True)
+        seed_everything(tcfg.seed)
+        if init is None:
+            init = spec.embedding_init(vocab, seed=tcfg.seed)
+        done_weights, done_result = member_dir / MEMBER_WEIGHTS, member_dir / MEMBER_RESULT
+        finished = ensemble > 1 and resume and done_weights.exists() and done_result.exists()
+        unfreeze_after = spec.unfreeze_after
+        trainable = spec.trainable
+        if unfreeze_after and (resume or finished):
+            state = load_checkpoint(member_dir / "checkpoints")
+            # UnfreezeEmbedding unfreezes at the start of epoch `unfreeze_after` (0-based); a
+            # checkpoint taken after that epoch holds a trainable embedding and its optimizer slots
+            trainable = finished or bool(state and state["next_epoch"] > unfreeze_after)
+        name = "classifier" if ensemble == 1 else f"member_{k + 1}"
+        with get_strategy(tcfg.strategy).scope():
+            model = self._build_model(spec, len(vocab), init, len(labels), trainable=trainable, name=name)
+            optimizer = keras.optimizers.Adam(learning_rate=tcfg.learning_rate, clipnorm=tcfg.clipnorm)
+            loss = "binary_crossentropy" if self.multi_label else "sparse_categorical_crossentropy"
+            metric = keras.metrics.BinaryAccuracy(name="accuracy") if self.multi_label else keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+            model.compile(optimizer=optimizer, loss=loss, metrics=[metric])
+        if finished:
+            with np.load(done_weights, allow_pickle=False) as saved:
+                model.set_weights([saved[f"w{i}"] for i in range(len(saved.files))])
+            data = json.loads(done_result.read_text(encoding="utf-8"))
+            logger.info("ensemble member %d was finished before; loaded from %s", k + 1, member_dir)
+            result = FitResult(history=data["history"], **{f: data[f] for f in ("best_epoch", "epochs_run", "stopped_early", "timed_out", "seconds")})
+            return model, result
+        predictor.model = model
+        predictor._infer = None
         extra: list[Any] = []
         if unfreeze_after:
             from ..embeddings.keras_init import UnfreezeEmbedding
 
             extra.append(UnfreezeEmbedding("encoder_embedding", unfreeze_after))
-        monitor = tcfg.monitor or "macro_f1"
-        monitor = monitor.removeprefix("val_")
+        monitor = (tcfg.monitor or "macro_f1").removeprefix("val_")
         result = fit_keras(
             model,
             train=examples,
-            evaluate_dev=evaluate_dev if dev else None,
+            evaluate_dev=evaluate_dev,
             train_cfg=tcfg,
-            run_dir=run_dir,
+            run_dir=member_dir,
             monitor=monitor,
             mode="min" if monitor.endswith("loss") else "max",
             metrics=DEV_METRICS,
@@ -246,25 +359,38 @@ class ClassifyHead:
             progress=progress,
             extra_callbacks=extra,
         )
-        save_keras_model(model, run_dir / MODEL_FILE)
-        metrics: dict[str, Any] = {"training": {**result.to_dict(), "train_documents": len(train), "dev_documents": len(dev),
-                                                "train_tokens": examples.tokens, "vocabulary": len(vocab), "labels": labels}}
-        if dev and dev_ids is not None and y_dev is not None:
-            probs = predictor.probabilities(dev_ids)
-            dev_metrics = predictor.metrics_from(y_dev, probs)
-            metrics["dev"] = dev_metrics
-            if not self.multi_label:
-                plot_confusion(dev_metrics["confusion"]["matrix"], labels, run_dir / "confusion.png", title="dev confusion matrix")
-                files.append("confusion.png")
-        atomic_write_text(run_dir / METRICS_FILE, json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
-        plot_history(result.history, run_dir / "training.png", title=f"{cfg.source}: training", best_epoch=result.best_epoch)
-        write_manifest(run_dir, task=self.task, head="head.classify.v1", files=files)
-        finish_checkpoints(run_dir, keep=result.timed_out)
-        predictor.saved_metrics = metrics
-        self.predictor = predictor
-        return metrics
+        if ensemble > 1 and not result.timed_out:
+            tmp = member_dir / f".{MEMBER_WEIGHTS}.tmp.npz"
+            np.savez(tmp, **{f"w{i}": w for i, w in enumerate(model.get_weights())})  # plain arrays: no pickle, no optimizer
+            tmp.replace(done_weights)
+            atomic_write_text(done_result, json.dumps({"history": result.history, "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
+                                                       "stopped_early": result.stopped_early, "timed_out": result.timed_out,
+                                                       "seconds": result.seconds}) + "\n")
+        return model, result
 
-    def _build_model(self, spec: Any, vocab_size: int, init: Any, n_labels: int, *, trainable: bool | None = None) -> Any:
+    def _member_specs(self, cfg: Any, spec: Any) -> list[Any]:
+        """The encoder spec of each ensemble member: the model section, with ``head.members[k]`` over it.
+
+        Overrides are validated like the model section itself; options that shape
+        the shared vocabulary cannot differ between members.
+        """
+        n = max(self.ensemble, len(self.members))
+        specs = []
+        for k in range(n):
+            over = self.members[k] if k < len(self.members) else {}
+            if not over:
+                specs.append(spec)
+                continue
+            shared = sorted(set(over) & VOCAB_OPTIONS)
+            if shared:
+                raise ConfigError(
+                    f"head.members[{k}]: {', '.join(shared)} cannot differ between ensemble members (they share one vocabulary)",
+                    hint="set these in the model section only",
+                )
+            specs.append(models.build(cfg.model.factory, {**cfg.model.options, **over}, f"head.members[{k}]"))
+        return specs
+
+    def _build_model(self, spec: Any, vocab_size: int, init: Any, n_labels: int, *, trainable: bool | None = None, name: str = "classifier") -> Any:
         import keras
 
         inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
@@ -276,7 +402,7 @@ class ClassifyHead:
                 h = keras.layers.Dropout(self.hidden_dropout, name="hidden_dropout")(h)
         activation = "sigmoid" if self.multi_label else "softmax"
         outputs = keras.layers.Dense(n_labels, activation=activation, name="labels")(h)
-        return keras.Model(inputs, outputs, name="classifier")
+        return keras.Model(inputs, outputs, name=name)
 
     # -- loading --------------------------------------------------------------
     def load(self, run_dir: Path, pipeline: Any) -> ClassifyPredictor:
@@ -301,6 +427,21 @@ class ClassifyHead:
                                       max_length=pipeline.config.train.max_length)
         predictor.saved_metrics = saved
         return predictor
+
+
+def _average(members: Sequence[Any], *, name: str) -> Any:
+    """One Keras model whose output is the mean of the members' outputs (probabilities stay probabilities).
+
+    The members stay whole inside it (nested models), so the saved ``.keras``
+    file loads like a single model and every caller keeps working unchanged.
+    """
+    import keras
+
+    inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    # Uncompiled views over the members' layers (same weights), so the saved file holds no optimizer state.
+    bare = [keras.Model(m.inputs[0], m.outputs[0], name=m.name) for m in members]
+    outputs = keras.layers.Average(name="mean_probabilities")([m(inputs) for m in bare])
+    return keras.Model(inputs, outputs, name=name)
 
 
 def _encoder_spec(cfg: Any) -> Any:
@@ -458,6 +599,12 @@ def classify_head(
     labels: Annotated[list[str] | None, Field(description="the label names in a fixed order (default: those in the training data, sorted)")] = None,
     hidden_units: Annotated[int, Field(ge=0, description="a dense ReLU layer of this size before the output (0: none)")] = 0,
     hidden_dropout: Annotated[float, Field(ge=0, lt=1, description="dropout after the hidden layer")] = 0.0,
+    ensemble: Annotated[int, Field(ge=1, le=20, description=(
+        "train this many models (seeds train.seed, +1, ...; each with early stopping) and average their "
+        "probabilities: steadier and usually more accurate than one, at N times the training time"))] = 1,
+    members: Annotated[list[dict[str, Any]] | None, Field(description=(
+        "per-member changes to the model section, e.g. [{}, {layers: 0, ngrams: 2}]: members that differ "
+        "in kind err differently and average better; the ensemble has max(ensemble, len(members)) members"))] = None,
 ) -> ClassifyHead:
     """Document classification (single- or multi-label) over the model's pooled encoding.
 
@@ -471,4 +618,6 @@ def classify_head(
         labels=labels,
         hidden_units=hidden_units,
         hidden_dropout=hidden_dropout,
+        ensemble=ensemble,
+        members=members,
     )

@@ -17,7 +17,7 @@ from typing import Any
 import keras
 from keras import ops
 
-__all__ = ["AttentionPooling", "MaskedMaxPooling", "MaskedMeanPooling"]
+__all__ = ["AttentionPooling", "HashedNgrams", "MaskedMaxPooling", "MaskedMeanPooling"]
 
 
 @keras.saving.register_keras_serializable(package="illm_nlp")
@@ -102,3 +102,50 @@ class AttentionPooling(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": self.units}
+
+
+@keras.saving.register_keras_serializable(package="illm_nlp")
+class HashedNgrams(keras.layers.Layer):
+    """The word n-grams (orders 1..``order``) of a token-id sequence, hashed into ``buckets`` ids.
+
+    fastText's trick for phrase features without an n-gram vocabulary: each
+    n-gram's token ids are hashed (a polynomial hash, mixed with the order)
+    into ``1..buckets-1``; an n-gram touching padding gets 0, so an Embedding
+    with ``mask_zero`` skips it. Output: ``(batch, sum over orders of time-k+1)``,
+    computed in the model, so the input pipeline and saved vocabulary stay as
+    they are.
+    """
+
+    PRIME = 1_000_003
+    MODULUS = 2_147_483_647  # keeps every intermediate product inside int64
+
+    def __init__(self, order: int = 2, buckets: int = 200_000, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if order < 1 or buckets < 2:
+            raise ValueError(f"HashedNgrams needs order >= 1 and buckets >= 2, got {order}, {buckets}")
+        self.order = int(order)
+        self.buckets = int(buckets)
+
+    def call(self, ids: Any) -> Any:
+        ids = ops.cast(ids, "int64")
+        parts = []
+        for k in range(1, self.order + 1):
+            h = ops.zeros_like(ids[:, k - 1 :]) + k
+            valid = None
+            for j in range(k):
+                end = j - (k - 1)
+                w = ids[:, j:end] if end < 0 else ids[:, j:]
+                h = ops.mod(h * self.PRIME + w, self.MODULUS)
+                valid = w > 0 if valid is None else ops.logical_and(valid, w > 0)
+            parts.append(ops.where(valid, ops.mod(h, self.buckets - 1) + 1, ops.zeros_like(h)))
+        return ops.cast(ops.concatenate(parts, axis=1), "int32")
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        t = input_shape[1]
+        return (input_shape[0], None if t is None else sum(max(0, t - k + 1) for k in range(1, self.order + 1)))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "order": self.order, "buckets": self.buckets}

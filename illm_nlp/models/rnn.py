@@ -74,6 +74,9 @@ class RNNEncoderSpec:
     attention_units: int = 64
     max_vocab: int | None = 20000
     min_count: int = 1
+    ngrams: int = 0
+    ngram_buckets: int = 200_000
+    ngram_dim: int = 16
 
     # -- data side ------------------------------------------------------------
     def build_vocab(self, token_lists: Iterable[Sequence[str]], specials: Sequence[str] = ()) -> Vocabulary:
@@ -116,8 +119,9 @@ class RNNEncoderSpec:
         return init
 
     def output_dim(self) -> int:
-        """Size of the pooled vector."""
-        return self.units * (2 if self.bidirectional else 1)
+        """Size of the pooled vector (without vectors, layers: 0 pools embedding_dim-sized word vectors)."""
+        seq = self.units * (2 if self.bidirectional else 1) if self.layers else self.embedding_dim
+        return seq + (self.ngram_dim if self.ngrams else 0)
 
     # -- model side -----------------------------------------------------------
     def build(self, vocab_size: int, embedding_init: Any = None, *, name: str = "encoder", trainable: bool | None = None) -> RNNEncoder:
@@ -143,7 +147,7 @@ class RNNEncoder:
             self.embedding.build((None, None))
             self.embedding.embeddings.assign(matrix.astype("float32"))
         cell_cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "simple": keras.layers.SimpleRNN}[spec.cell]
-        self.rnns = []
+        self.rnns: list[Any] = []
         for i in range(spec.layers):
             top = i == spec.layers - 1
             layer = cell_cls(
@@ -165,6 +169,14 @@ class RNNEncoder:
         elif spec.pooling == "attention":
             self.pool = keras_layers.AttentionPooling(spec.attention_units, name=f"{name}_attention")
         self.concat = keras.layers.Concatenate(name=f"{name}_final_state") if spec.bidirectional else None
+        self.ngrams: list[Any] = []
+        if spec.ngrams:
+            self.ngrams = [
+                keras_layers.HashedNgrams(spec.ngrams, spec.ngram_buckets, name=f"{name}_ngrams"),
+                keras.layers.Embedding(spec.ngram_buckets, spec.ngram_dim, mask_zero=True, name=f"{name}_ngram_embedding"),
+                keras_layers.MaskedMeanPooling(name=f"{name}_ngram_mean"),
+                keras.layers.Concatenate(name=f"{name}_with_ngrams"),
+            ]
         self.dropout = keras.layers.Dropout(spec.dropout, name=f"{name}_dropout") if spec.dropout > 0 else None
 
     @property
@@ -175,10 +187,13 @@ class RNNEncoder:
         x = self.embedding(ids)
         mask = self.embedding.compute_mask(ids)
         states: list[Any] = []
-        for layer in self.rnns[:-1]:
-            x = layer(x)
-        out = self.rnns[-1](x)
-        sequence, states = out[0], list(out[1:])
+        if not self.rnns:  # layers: 0: the word vectors themselves are the sequence (a bag-of-embeddings model)
+            sequence = x
+        else:
+            for layer in self.rnns[:-1]:
+                x = layer(x)
+            out = self.rnns[-1](x)
+            sequence, states = out[0], list(out[1:])
         per_dir = 2 if self.spec.cell == "lstm" else 1
         if self.spec.pooling == "last":
             if self.spec.bidirectional:
@@ -187,6 +202,9 @@ class RNNEncoder:
                 pooled = states[0]
         else:
             pooled = self.pool(sequence)
+        if self.ngrams:
+            hashed, embed, mean, join = self.ngrams
+            pooled = join([pooled, mean(embed(hashed(ids)))])
         if self.dropout is not None:
             pooled = self.dropout(pooled)
         return EncoderOutputs(sequence=sequence, pooled=pooled, states=states, mask=mask)
@@ -204,7 +222,9 @@ def rnn_encoder(
     *,
     cell: Annotated[Cell, Field(description="recurrent cell: lstm, gru or simple (SimpleRNN)")] = "lstm",
     units: Annotated[int, Field(gt=0, description="units per recurrent layer (per direction)")] = 128,
-    layers: Annotated[int, Field(ge=1, le=8, description="stacked recurrent layers")] = 1,
+    layers: Annotated[int, Field(ge=0, le=8, description=(
+        "stacked recurrent layers; 0: none, the word vectors are pooled directly (a fast bag-of-embeddings "
+        "model in the manner of fastText/SWEM, e.g. as a different member of an ensemble)"))] = 1,
     bidirectional: Annotated[bool, Field(description="read the text both ways (doubles the output size)")] = False,
     dropout: Annotated[float, Field(ge=0, lt=1, description="dropout on each recurrent layer's inputs and on the pooled vector")] = 0.0,
     recurrent_dropout: Annotated[float, Field(ge=0, lt=1, description="dropout on the recurrent state (slower on CPU)")] = 0.0,
@@ -219,12 +239,22 @@ def rnn_encoder(
     attention_units: Annotated[int, Field(gt=0, description="hidden size of attention pooling")] = 64,
     max_vocab: Annotated[int | None, Field(gt=2, description="vocabulary size including <pad> and <unk> (most frequent words kept)")] = 20000,
     min_count: Annotated[int, Field(ge=1, description="words seen fewer times in training become <unk>")] = 1,
+    ngrams: Annotated[int, Field(ge=0, le=4, description=(
+        "also pool a bag of hashed word n-grams of orders 1..N (fastText-style) beside the recurrent state: "
+        "the phrase evidence linear models are good at, cheaply; 0: off"))] = 0,
+    ngram_buckets: Annotated[int, Field(ge=2, description="hash buckets for the n-grams (each holds ngram_dim floats)")] = 200_000,
+    ngram_dim: Annotated[int, Field(gt=0, description="size of the pooled n-gram vector")] = 16,
 ) -> RNNEncoderSpec:
     """Recurrent text encoder: embedding, stacked (bi)LSTM/GRU/SimpleRNN with masking, pooled to one vector.
 
     Heads build it into their Keras model; the embedding can start from
     pretrained vectors (coverage is saved with the run).
     """
+    if layers == 0 and pooling == "last":
+        raise ConfigError(
+            "model.pooling: 'last' needs a recurrent layer, and layers is 0",
+            hint="with layers: 0 use pooling max, mean or attention over the word vectors",
+        )
     if unfreeze_after is not None and trainable:
         raise ConfigError(
             f"model.unfreeze_after: {unfreeze_after} only makes sense with trainable: false",
@@ -248,4 +278,7 @@ def rnn_encoder(
         attention_units=attention_units,
         max_vocab=max_vocab,
         min_count=min_count,
+        ngrams=ngrams,
+        ngram_buckets=ngram_buckets,
+        ngram_dim=ngram_dim,
     )

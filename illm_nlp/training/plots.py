@@ -14,7 +14,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["plot_confusion", "plot_history"]
+__all__ = ["plot_confusion", "plot_history", "plot_members"]
 
 
 def _figure(*args: Any, **kwargs: Any) -> Any:
@@ -54,6 +54,34 @@ def plot_history(epochs: Sequence[dict[str, Any]], path: Path, *, title: str = "
             ax.axvline(best_epoch, color="grey", alpha=0.5, linestyle=":", label=f"best epoch ({best_epoch})")
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def plot_members(histories: Sequence[Sequence[dict[str, Any]]], path: Path, *, title: str = "training",
+                 best_epochs: Sequence[int] = ()) -> Path:
+    """An ensemble's training: loss (left) and dev metrics (right) of each member, one colour per member."""
+    fig = _figure(figsize=(10, 4))
+    ax_loss, ax_metric = fig.subplots(1, 2)
+    skip = {"epoch", "seconds", "dev_seconds", "learning_rate", "member"}
+    colours = [f"C{i % 10}" for i in range(len(histories))]
+    for i, epochs in enumerate(histories):
+        xs = [int(r["epoch"]) for r in epochs]
+        keys = sorted({k for r in epochs for k in r if k not in skip})
+        for key in keys:
+            if key.endswith("loss") or key.startswith("val_"):
+                ax = ax_loss if key.endswith("loss") else ax_metric
+                ys = [r.get(key, float("nan")) for r in epochs]
+                ax.plot(xs, ys, marker="o", markersize=2, color=colours[i], alpha=0.8,
+                        linestyle="-" if key.startswith("val_") else "--", label=f"{key} #{i + 1}")
+        if i < len(best_epochs) and best_epochs[i]:
+            ax_metric.axvline(best_epochs[i], color=colours[i], alpha=0.4, linestyle=":")
+    for ax, name in ((ax_loss, "loss"), (ax_metric, "dev metric")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=6, ncol=2)
     fig.suptitle(title)
     return _save(fig, path)
 
