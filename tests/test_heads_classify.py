@@ -278,4 +278,4 @@ def test_heads_classify_bad_member_overrides_stop_before_training(shared_data, t
     path = write_pipeline(pipeline_text(epochs=1, head=f"members: {members}", pooling="last"))
     code, err = _fail(["train", str(path), "--output", str(tmp_path / "run"), "--train", str(train), "--dev", str(dev)], capsys)
     assert code == 2 and message in err and "Traceback" not in err
-    assert not (tmp_path / "run" / "model.keras").exists()
+    assert not (tmp_path / "run" / "vocab.txt").exists()  # stopped before reading any data

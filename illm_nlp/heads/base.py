@@ -52,6 +52,8 @@ class Head(Protocol):
     task: str
     #: True for heads that tokenise ``Doc.text`` themselves; the trainer then does not
     #: warn when no cleaning stage sets ``Doc.tokens``. (Optional attribute, default False.)
+    #: A head may also have ``check(config)``, called before any data is read, to reject
+    #: options that depend on other sections of the pipeline (optional).
     tokenizes_text: bool
 
     def fit(

@@ -150,6 +150,10 @@ class ClassifyHead:
             return np.where(w > 0, w, 1.0).astype(np.float32)
         return per[y].astype(np.float32)
 
+    def check(self, cfg: Any) -> None:
+        """Fail fast on options that depend on the model section (ensemble members' overrides)."""
+        self._member_specs(cfg, _encoder_spec(cfg))
+
     # -- training -------------------------------------------------------------
     def fit(
         self,

@@ -125,6 +125,9 @@ def train_pipeline(
     if cfg.head is None:
         raise ConfigError(f"{cfg.source}: the pipeline has no head section; `illm train` needs one", hint="add e.g. 'head: {stage: head.classify.v1}' (see pipelines/seed-rnn.yaml)")
     head = heads.build(cfg.head.factory, cfg.head.options, f"{cfg.source}: head")
+    check = getattr(head, "check", None)
+    if check is not None:  # options that depend on other sections, before any data is read
+        check(cfg)
     pipe.check_resources()
     if train is not None:
         train_reader = reader_for(pipe, train, labels=True)
