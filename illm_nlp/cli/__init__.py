@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from typing import Any
 
@@ -80,6 +81,10 @@ def cli(ctx: click.Context, debug: bool, verbose: int, quiet: bool) -> None:
     level = logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if not debug:
+        # TensorFlow's C++ start-up lines (oneDNN notices, CPU features, a spurious "DT_BOOL" error on
+        # CPUs without AVX-512) say nothing a user can act on; real failures still raise in Python.
+        # Set before any command imports TensorFlow; an exported TF_CPP_MIN_LOG_LEVEL wins.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         for noisy in ("gensim", "tensorflow", "absl", "h5py", "matplotlib", "PIL"):
             logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     ctx.ensure_object(dict)
