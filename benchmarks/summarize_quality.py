@@ -50,11 +50,11 @@ def wikipedia_articles(min_lead: int = 2, min_body: int = 10) -> list[tuple[str,
     out = []
     with bz2.open(dump) as fh:
         for title, text, _ in extract_pages(fh):
-            first = re.search(r"^==[^=]", text, re.M)
+            first = re.search(r"^==[^=]", text, re.MULTILINE)
             if not first or text.lstrip().upper().startswith("#REDIRECT"):
                 continue
             lead = " ".join(filter_wiki(text[: first.start()]).split())
-            body = re.sub(r"^=+.*?=+\s*$", "", filter_wiki(text[first.start():]), flags=re.M)
+            body = re.sub(r"^=+.*?=+\s*$", "", filter_wiki(text[first.start():]), flags=re.MULTILINE)
             if len(split_sentences(lead)) >= min_lead and len(split_sentences(body)) >= min_body:
                 out.append((title, body, lead))
     return out

@@ -103,7 +103,7 @@ def tutorial(minutes: float, seed: int, vocab_size: int = 5000, units: int = 256
     tr_s, tr_t = read_pairs(DATA / "train.tsv")
     dv_s, dv_t = read_pairs(DATA / "dev.tsv")
     te_s, te_t = read_pairs(DATA / "test.tsv")
-    tok = lambda xs: [standardize(x).split() for x in xs]  # noqa: E731
+    tok = lambda xs: [standardize(x).split() for x in xs]
     sv = Vocabulary.build(tok(tr_s), max_size=vocab_size, specials=("[START]", "[END]"))
     tv = Vocabulary.build(tok(tr_t), max_size=vocab_size, specials=("[START]", "[END]"))
     start, end = tv.id("[START]"), tv.id("[END]")

@@ -17,7 +17,7 @@ from .errors import IllmError
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["__version__", "Doc", "Skipped", "IllmError", "load_pipeline", "load"]
+__all__ = ["Doc", "IllmError", "Skipped", "__version__", "load", "load_pipeline"]
 
 
 def load_pipeline(path: Any, overrides: Any = ()) -> Any:

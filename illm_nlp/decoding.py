@@ -25,7 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["StepModel", "Decoded", "greedy_search", "beam_search", "decode", "iter_greedy", "length_penalty"]
+__all__ = ["Decoded", "StepModel", "beam_search", "decode", "greedy_search", "iter_greedy", "length_penalty"]
 
 
 class StepModel(Protocol):

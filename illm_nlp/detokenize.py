@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["language_code", "tokenize", "detokenize", "LANGUAGE_CODES"]
+__all__ = ["LANGUAGE_CODES", "detokenize", "language_code", "tokenize"]
 
 #: NLTK language names (as the punkt and stopwords data name them) → ISO 639-1 codes.
 LANGUAGE_CODES: dict[str, str] = {

@@ -13,14 +13,14 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
-    "IllmError",
-    "ConfigError",
-    "UsageError",
-    "UnknownNameError",
-    "MissingResourceError",
-    "DataError",
     "ArtifactError",
+    "ConfigError",
+    "DataError",
+    "IllmError",
+    "MissingResourceError",
     "RunError",
+    "UnknownNameError",
+    "UsageError",
     "did_you_mean",
 ]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import DataError
 
-__all__ = ["bleu", "chrf", "rouge", "lead", "split_sentences", "ROUGE_KEYS"]
+__all__ = ["ROUGE_KEYS", "bleu", "chrf", "lead", "rouge", "split_sentences"]
 
 ROUGE_KEYS = ("rouge1", "rouge2", "rougeL")
 

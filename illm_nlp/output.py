@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 FORMATS = ("jsonl", "csv", "txt")
 CSV_FIELDS = ("id", "text", "label", "target", "tokens")
 
-__all__ = ["Writer", "open_writer", "guess_format", "atomic_write_text", "FORMATS"]
+__all__ = ["FORMATS", "Writer", "atomic_write_text", "guess_format", "open_writer"]
 
 
 def guess_format(path: str | None, given: str | None) -> str:

@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["Registry", "Entry", "Option", "stages", "readers", "models", "heads", "all_registries"]
+__all__ = ["Entry", "Option", "Registry", "all_registries", "heads", "models", "readers", "stages"]
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ class Registry:
         if name not in self._entries:
             prefix = f"{where}: " if where else ""
             raise UnknownNameError(
-                f"{prefix}unknown {self.kind[:-1] if self.kind.endswith('s') else self.kind} '{name}'."
+                f"{prefix}unknown {self.kind.removesuffix('s')} '{name}'."
                 f"{did_you_mean(name, self._entries)}",
                 hint=f"available: {', '.join(self.names())}; `illm stages` lists them with their options",
             )

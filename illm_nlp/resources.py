@@ -17,7 +17,7 @@ from .errors import MissingResourceError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Resource", "parse", "is_installed", "check", "download", "KNOWN_PACKAGES", "search_path"]
+__all__ = ["KNOWN_PACKAGES", "Resource", "check", "download", "is_installed", "parse", "search_path"]
 
 #: package -> the nltk.data paths that satisfy it (any one is enough). ``{lang}``
 #: is replaced by the language part of the resource id.

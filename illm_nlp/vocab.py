@@ -18,7 +18,7 @@ UNK = "<unk>"
 BOS = "<s>"
 EOS = "</s>"
 
-__all__ = ["Vocabulary", "PAD", "UNK", "BOS", "EOS"]
+__all__ = ["BOS", "EOS", "PAD", "UNK", "Vocabulary"]
 
 
 class Vocabulary:

@@ -104,7 +104,7 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     """The run directory of the tiny ``name`` pipeline, trained with the real `illm train` on first use."""
     from illm_nlp.cli import main
 
-    base = tmp_path_factory.getbasetemp() / f"interactive-runs"
+    base = tmp_path_factory.getbasetemp() / "interactive-runs"
     run_dir = base / name
     if (run_dir / "manifest.json").exists():
         return run_dir

@@ -28,20 +28,20 @@ def generate_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def classifier(classify_run: Path):  # noqa: ANN201
+def classifier(classify_run: Path):
     import illm_nlp
 
     return illm_nlp.load(classify_run)
 
 
 @pytest.fixture(scope="module")
-def generator(generate_run: Path):  # noqa: ANN201
+def generator(generate_run: Path):
     import illm_nlp
 
     return illm_nlp.load(generate_run)
 
 
-def session(predictor, **kw) -> tuple[ChatSession, io.StringIO, io.StringIO]:  # noqa: ANN001
+def session(predictor, **kw) -> tuple[ChatSession, io.StringIO, io.StringIO]:
     out, err = io.StringIO(), io.StringIO()
     return ChatSession(predictor, out=out, err=err, **kw), out, err
 
@@ -84,7 +84,7 @@ def test_chat_format_helpers() -> None:
 # -- piped use through the real command ------------------------------------------------------------
 
 
-def test_chat_piped_classify_gives_one_answer_line_per_input(classify_run: Path, classifier) -> None:  # noqa: ANN001
+def test_chat_piped_classify_gives_one_answer_line_per_input(classify_run: Path, classifier) -> None:
     lines = ["A wonderful, moving film.", "", "Dull \x00and\x1b[2K lifeless.", "x" * 20_000, "Fine."]
     result = CliRunner().invoke(cli, ["chat", str(classify_run)], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
@@ -102,7 +102,7 @@ def test_chat_piped_classify_gives_one_answer_line_per_input(classify_run: Path,
     assert "you>" not in result.stdout  # no prompt decoration when piped
 
 
-def test_chat_piped_json_answers(classify_run: Path, classifier) -> None:  # noqa: ANN001
+def test_chat_piped_json_answers(classify_run: Path, classifier) -> None:
     result = CliRunner().invoke(cli, ["chat", str(classify_run), "--json"], input="A wonderful film.\n")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == classifier.predict(["A wonderful film."])[0]
@@ -149,7 +149,7 @@ def test_chat_bad_start_setting_is_a_usage_error(generate_run: Path, setting: st
 # -- the session on real predictors ------------------------------------------------------------
 
 
-def test_chat_interactive_classify_shows_probability_bars(classifier) -> None:  # noqa: ANN001
+def test_chat_interactive_classify_shows_probability_bars(classifier) -> None:
     chat, out, _ = session(classifier, interactive=True, top=2)
     chat.feed("A wonderful, moving film.")
     lines = out.getvalue().splitlines()
@@ -171,7 +171,7 @@ class Recorder(io.StringIO):
         return super().write(s)
 
 
-def test_chat_generate_streams_token_by_token(generator) -> None:  # noqa: ANN001
+def test_chat_generate_streams_token_by_token(generator) -> None:
     out, err = Recorder(), io.StringIO()
     chat = ChatSession(generator, out=out, err=err, interactive=True, settings={"seed": 3, "max_length": 10})
     chat.feed("Anne was")
@@ -180,7 +180,7 @@ def test_chat_generate_streams_token_by_token(generator) -> None:  # noqa: ANN00
     assert len([w for w in out.writes if w.strip()]) > 1
 
 
-def test_chat_set_changes_decoding_and_is_validated(generator) -> None:  # noqa: ANN001
+def test_chat_set_changes_decoding_and_is_validated(generator) -> None:
     chat, out, err = session(generator, settings={"seed": 5})
     chat.feed(":set temperature=0 max_length=4")
     chat.feed("Anne was")
@@ -197,7 +197,7 @@ def test_chat_set_changes_decoding_and_is_validated(generator) -> None:  # noqa:
     assert out.getvalue().splitlines()[-1] == greedy
 
 
-def test_chat_interactive_prompt_toolkit_loop(classifier) -> None:  # noqa: ANN001
+def test_chat_interactive_prompt_toolkit_loop(classifier) -> None:
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 

@@ -9,8 +9,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from illm_nlp.decoding import beam_search, decode, greedy_search  # noqa: E402
-from illm_nlp.models.seq2seq import MaskedLoss, Seq2SeqStepper, build_seq2seq, masked_accuracy, masked_loss  # noqa: E402
+from illm_nlp.decoding import beam_search, decode, greedy_search
+from illm_nlp.models.seq2seq import MaskedLoss, Seq2SeqStepper, build_seq2seq, masked_accuracy, masked_loss
 
 BOS, EOS, VOCAB = 2, 3, 16
 

@@ -17,11 +17,11 @@ pytest.importorskip("fastapi", reason="the serve extra is not installed")
 # CI sets ILLM_REQUIRE_BROWSER=1 after installing the browser: there a missing browser is a failure, not a skip.
 REQUIRED = os.environ.get("ILLM_REQUIRE_BROWSER") == "1"
 if REQUIRED:
-    import selenium  # noqa: F401
+    import selenium
 else:
     selenium = pytest.importorskip("selenium", reason="selenium is not installed: run `bash scripts/install-browser.sh`")
 
-from ._runs_interactive import Server, trained_run  # noqa: E402
+from ._runs_interactive import Server, trained_run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
+def browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -49,13 +49,13 @@ def browser():  # noqa: ANN201
     driver.quit()
 
 
-def _wait(driver, condition, timeout: float = 20.0):  # noqa: ANN001, ANN202
+def _wait(driver, condition, timeout: float = 20.0):
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(driver, timeout).until(condition)
 
 
-def test_serve_browser_page_shows_label_bars(tmp_path_factory: pytest.TempPathFactory, browser) -> None:  # noqa: ANN001
+def test_serve_browser_page_shows_label_bars(tmp_path_factory: pytest.TempPathFactory, browser) -> None:
     import httpx
     from selenium.webdriver.common.by import By
 
@@ -92,7 +92,7 @@ def test_serve_browser_page_shows_label_bars(tmp_path_factory: pytest.TempPathFa
         server.stop()
 
 
-def test_serve_browser_page_shows_generated_text(tmp_path_factory: pytest.TempPathFactory, browser) -> None:  # noqa: ANN001
+def test_serve_browser_page_shows_generated_text(tmp_path_factory: pytest.TempPathFactory, browser) -> None:
     import httpx
     from selenium.webdriver.common.by import By
 

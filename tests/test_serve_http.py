@@ -13,7 +13,7 @@ httpx = pytest.importorskip("httpx", reason="the serve extra (fastapi, uvicorn, 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 pytest.importorskip("uvicorn", reason="the serve extra is not installed")
 
-from ._runs_interactive import Server, trained_run  # noqa: E402
+from ._runs_interactive import Server, trained_run
 
 
 @pytest.fixture(scope="module")
@@ -22,25 +22,25 @@ def classify_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def classifier(classify_run: Path):  # noqa: ANN201
+def classifier(classify_run: Path):
     import illm_nlp
 
     return illm_nlp.load(classify_run)
 
 
 @pytest.fixture(scope="module")
-def server(classify_run: Path):  # noqa: ANN201
+def server(classify_run: Path):
     srv = Server(classify_run, "--max-body-bytes", "20000", "--max-texts", "8", "--max-text-chars", "500", "--batch-wait-ms", "20")
     yield srv
     srv.stop()
 
 
-def post(server: Server, body: object, **kw) -> httpx.Response:  # noqa: ANN003
+def post(server: Server, body: object, **kw) -> httpx.Response:
     data = body if isinstance(body, (bytes, str)) else json.dumps(body)
     return httpx.post(server.url + "/predict", content=data, headers={"content-type": "application/json"}, timeout=30, **kw)
 
 
-def test_serve_predict_matches_the_loaded_run(server: Server, classifier) -> None:  # noqa: ANN001
+def test_serve_predict_matches_the_loaded_run(server: Server, classifier) -> None:
     texts = ["A wonderful, moving film.", "Dull and lifeless."]
     res = post(server, {"texts": texts})
     assert res.status_code == 200
@@ -118,7 +118,7 @@ def test_serve_binds_loopback_only_by_default(server: Server) -> None:
     assert listening and all(addr.ip == "127.0.0.1" for addr in listening)
 
 
-def test_serve_concurrent_requests_are_batched(server: Server, classifier) -> None:  # noqa: ANN001
+def test_serve_concurrent_requests_are_batched(server: Server, classifier) -> None:
     before = httpx.get(server.url + "/health").json()
     texts = [f"film number {i} was {'great' if i % 2 else 'awful'}" for i in range(16)]
     with ThreadPoolExecutor(16) as pool:
@@ -133,7 +133,7 @@ def test_serve_concurrent_requests_are_batched(server: Server, classifier) -> No
     assert calls < 16  # several requests shared a model call
 
 
-def test_serve_micro_batcher_groups_by_settings(classifier) -> None:  # noqa: ANN001
+def test_serve_micro_batcher_groups_by_settings(classifier) -> None:
     from illm_nlp.serve.batching import MicroBatcher
 
     async def scenario() -> tuple[list[list[dict]], MicroBatcher]:
@@ -153,7 +153,7 @@ def test_serve_micro_batcher_groups_by_settings(classifier) -> None:  # noqa: AN
 
 
 @pytest.fixture(scope="module")
-def generate_server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def generate_server(tmp_path_factory: pytest.TempPathFactory):
     srv = Server(trained_run(tmp_path_factory, "generate"))
     yield srv
     srv.stop()

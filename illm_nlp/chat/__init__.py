@@ -8,4 +8,4 @@ from .sanitize import clean_input
 from .session import ChatSession, DialogueContext, dialogue_context, parse_settings
 from .terminal import run_interactive, run_piped
 
-__all__ = ["ChatSession", "DialogueContext", "dialogue_context", "parse_settings", "clean_input", "run_interactive", "run_piped"]
+__all__ = ["ChatSession", "DialogueContext", "clean_input", "dialogue_context", "parse_settings", "run_interactive", "run_piped"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["label_probabilities", "format_answer", "one_line", "bar"]
+__all__ = ["bar", "format_answer", "label_probabilities", "one_line"]
 
 BAR_WIDTH = 24
 _BLOCKS = " ▏▎▍▌▋▊▉█"

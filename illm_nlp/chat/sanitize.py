@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Cleaned", "clean_input", "strip_controls", "DEFAULT_MAX_CHARS"]
+__all__ = ["DEFAULT_MAX_CHARS", "Cleaned", "clean_input", "strip_controls"]
 
 DEFAULT_MAX_CHARS = 10_000
 

@@ -26,7 +26,7 @@ from .sanitize import DEFAULT_MAX_CHARS, clean_input
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ChatSession", "DialogueContext", "dialogue_context", "parse_settings", "COMMANDS"]
+__all__ = ["COMMANDS", "ChatSession", "DialogueContext", "dialogue_context", "parse_settings"]
 
 #: command -> one-line help, in the order :help shows them
 COMMANDS: dict[str, str] = {
@@ -42,7 +42,7 @@ ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help"}
 #: settings the session itself uses (not passed to the model)
 SESSION_SETTINGS = {"top": "labels shown for classification", "stream": "show generated text as it is decoded (true/false)"}
 BLOCK = '"""'
-_COMMAND = re.compile(r"^:([a-z?]+)(?:\s+(.*))?$", re.S)
+_COMMAND = re.compile(r"^:([a-z?]+)(?:\s+(.*))?$", re.DOTALL)
 
 
 @dataclass(frozen=True)

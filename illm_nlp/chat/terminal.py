@@ -20,7 +20,7 @@ from .session import ChatSession
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["run_piped", "run_interactive", "history_path", "banner"]
+__all__ = ["banner", "history_path", "run_interactive", "run_piped"]
 
 PROMPT = "you> "
 MORE = "...> "

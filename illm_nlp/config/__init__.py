@@ -4,12 +4,12 @@ from .loader import apply_overrides, interpolate, load_config, parse_override
 from .schema import ComponentConfig, OutputConfig, PipelineConfig, TrainConfig
 
 __all__ = [
-    "PipelineConfig",
     "ComponentConfig",
     "OutputConfig",
+    "PipelineConfig",
     "TrainConfig",
-    "load_config",
     "apply_overrides",
     "interpolate",
+    "load_config",
     "parse_override",
 ]

@@ -9,7 +9,7 @@ from .base import Engine, Item
 
 ENGINES = ("local", "dask")
 
-__all__ = ["Engine", "Item", "get_engine", "ENGINES"]
+__all__ = ["ENGINES", "Engine", "Item", "get_engine"]
 
 
 def get_engine(name: str = "local", **options: Any) -> Engine:

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..document import Doc
 from ..errors import ArtifactError, ConfigError, DataError, UsageError, did_you_mean
 from ..registry import heads
-from ..vocab import EOS, PAD, UNK, Vocabulary
+from ..vocab import EOS, PAD, Vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -337,7 +337,7 @@ class GenerateHead:
 
         metrics: dict[str, Any] = {"training": {
             **result.to_dict(), "train_documents": len(train), "dev_documents": len(dev or []),
-            "train_tokens": int(len(train_ids)), "vocabulary": len(vocab), "level": self.level,
+            "train_tokens": len(train_ids), "vocabulary": len(vocab), "level": self.level,
         }}
         if len(xd):
             dev_metrics = evaluate_dev()

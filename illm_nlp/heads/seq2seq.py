@@ -42,11 +42,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..document import Doc
 from ..errors import ArtifactError, ConfigError, DataError, UsageError, did_you_mean
 from ..registry import heads
-from ..vocab import BOS, EOS, UNK, Vocabulary
+from ..vocab import BOS, EOS, Vocabulary
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Seq2SeqHead", "Seq2SeqPredictor", "Seq2SeqSettings", "seq2seq_head", "Sides"]
+__all__ = ["Seq2SeqHead", "Seq2SeqPredictor", "Seq2SeqSettings", "Sides", "seq2seq_head"]
 
 MODEL_FILE = "model.keras"
 HEAD_FILE = "seq2seq.json"
@@ -439,7 +439,7 @@ class Seq2SeqHead:
             return out
 
         monitor = cfg.monitor or (self.monitor if dev_sample else "loss")
-        monitor = monitor[4:] if monitor.startswith("val_") else monitor
+        monitor = monitor.removeprefix("val_")
         metrics = ["loss", "dev_seconds"] + ((["bleu", "chrf"] if self.kind == "translate" else ["rouge1", "rouge2", "rougeL"]) if dev_sample else [])
         result = fit_keras(
             model,

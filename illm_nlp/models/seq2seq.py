@@ -25,7 +25,7 @@ from typing import Any
 import keras
 from keras import ops
 
-__all__ = ["Attention", "Seq2Seq", "Seq2SeqStepper", "MaskedLoss", "masked_loss", "masked_accuracy", "build_seq2seq"]
+__all__ = ["Attention", "MaskedLoss", "Seq2Seq", "Seq2SeqStepper", "build_seq2seq", "masked_accuracy", "masked_loss"]
 
 _PACKAGE = "illm_nlp"
 

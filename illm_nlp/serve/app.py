@@ -29,7 +29,7 @@ from .limits import BodySizeLimit, Limits, error_body
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["create_app", "run", "plain", "static_dir", "is_loopback"]
+__all__ = ["create_app", "is_loopback", "plain", "run", "static_dir"]
 
 
 def static_dir() -> Path:

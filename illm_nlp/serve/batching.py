@@ -23,7 +23,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MicroBatcher", "BatchStats"]
+__all__ = ["BatchStats", "MicroBatcher"]
 
 PredictFn = Callable[..., list[dict[str, Any]]]
 
@@ -121,7 +121,7 @@ class MicroBatcher:
                     break
                 try:
                     item = await asyncio.wait_for(self._queue.get(), remaining)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     break
             batch.append(item)
             size += len(item.texts)

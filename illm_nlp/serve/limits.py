@@ -17,7 +17,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["Limits", "error_body", "BodySizeLimit"]
+__all__ = ["BodySizeLimit", "Limits", "error_body"]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..document import Doc
 
-__all__ = ["Stage", "CorpusStage"]
+__all__ = ["CorpusStage", "Stage"]
 
 
 class Stage:

@@ -32,7 +32,7 @@ from .base import Stage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ExtractiveSummarizer", "extractive", "textrank_scores", "centroid_scores"]
+__all__ = ["ExtractiveSummarizer", "centroid_scores", "extractive", "textrank_scores"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
