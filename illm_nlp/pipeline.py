@@ -20,7 +20,7 @@ from typing import Any
 from . import resources as nltk_resources
 from .config import PipelineConfig, load_config
 from .document import Doc, Skipped
-from .errors import RunError, UsageError
+from .errors import UsageError
 from .registry import readers, stages
 
 logger = logging.getLogger(__name__)
@@ -234,10 +234,7 @@ class Pipeline:
             label = cfg.name or cfg.factory
             out_dir = output.with_name(f"{output.stem}.{label}")
             logger.info("fitting %s on %s", label, output)
-            try:
-                results[label] = stage.fit(lambda: iter_output(output, fmt), out_dir)
-            except RunError:
-                raise
+            results[label] = stage.fit(lambda: iter_output(output, fmt), out_dir)
         return results
 
 

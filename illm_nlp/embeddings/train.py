@@ -137,13 +137,13 @@ def write_line_corpus(sentences: Iterable[list[str]], path: Path) -> CorpusStats
             line = " ".join(sent)
             # Cheap test first: n non-empty tokens without whitespace join to exactly n-1 spaces, no other
             # whitespace (str.isprintable is False for every other whitespace character) and no edge space.
-            if line.count(" ") != len(sent) - 1 or not line.isprintable() or not line or line[0] == " " or line[-1] == " ":
-                if len(line.split()) != len(sent):
-                    sent = [t for t in ("_".join(t.split()) for t in sent) if t]
-                    stats.respaced += 1
-                    if not sent:
-                        continue
-                    line = " ".join(sent)
+            suspect = line.count(" ") != len(sent) - 1 or not line.isprintable() or not line or line[0] == " " or line[-1] == " "
+            if suspect and len(line.split()) != len(sent):
+                sent = [t for t in ("_".join(t.split()) for t in sent) if t]
+                stats.respaced += 1
+                if not sent:
+                    continue
+                line = " ".join(sent)
             lines.append(line)
             counts.update(sent)
             stats.sentences += 1
