@@ -244,7 +244,7 @@ def test_heads_classify_ensemble_averages_its_members_and_resumes_member_by_memb
     np.testing.assert_allclose(predictor.probabilities(ids), (each[0] + each[1]) / 2, atol=1e-5)
     assert metrics["dev"]["accuracy"] == predictor.evaluate(read_documents(reader_for(predictor.pipeline, dev, labels=True), what="dev", path=dev))["accuracy"]
 
-    # Interrupted in member 2 (its first epoch used the whole time budget): member 1 is kept and loaded on resume.
+    # Killed before the ensemble was saved: on resume each member is restored from its checkpoint.
     real_fit = artifact.finish_checkpoints
     monkeypatch.setattr(artifact, "finish_checkpoints", lambda run_dir, keep: None)
     from illm_nlp.heads import classify
@@ -258,13 +258,12 @@ def test_heads_classify_ensemble_averages_its_members_and_resumes_member_by_memb
 
     monkeypatch.setattr(classify.ClassifyHead, "_train_member", counting)
     train_pipeline(load_pipeline(path, ["train.epochs=2"]), tmp_path / "again", train=train, dev=dev, progress=False)
-    (tmp_path / "again" / "manifest.json").unlink()
-    (tmp_path / "again" / "members" / "2" / classify.MEMBER_RESULT).unlink()  # as if killed during member 2
-    (tmp_path / "again" / "members" / "2" / classify.MEMBER_WEIGHTS).unlink()
+    (tmp_path / "again" / "manifest.json").unlink()  # as if killed after the members' last checkpoints
     monkeypatch.setattr(artifact, "finish_checkpoints", real_fit)
     resumed = train_pipeline(load_pipeline(path), tmp_path / "again", train=train, dev=dev, resume=True, progress=False)
     assert calls == [0, 1, 0, 1]
     assert resumed["training"]["members"][0]["epochs_run"] == 2
+    assert [m["resumed_from_epoch"] for m in resumed["training"]["members"]] == [2, 2]  # restored, not retrained
     np.testing.assert_allclose(illm_nlp.load(tmp_path / "again").probabilities(ids), predictor.probabilities(ids), atol=1e-5)
 
 

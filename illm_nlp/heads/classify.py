@@ -38,8 +38,6 @@ METRICS_FILE = "metrics.json"
 COVERAGE_FILE = "embedding/coverage.json"
 #: where the members of an ensemble train (removed once the ensemble is saved)
 MEMBERS_DIR = "members"
-MEMBER_WEIGHTS = "member.weights.npz"
-MEMBER_RESULT = "member.json"
 #: model options that shape the vocabulary, which all members share
 VOCAB_OPTIONS = frozenset({"max_vocab", "min_count", "vectors", "vectors_limit", "vectors_vocab"})
 DEV_METRICS = ("accuracy", "macro_f1", "loss")
@@ -306,12 +304,14 @@ class ClassifyHead:
 
         Member k uses seed ``train.seed + k`` for its weights, its embedding rows for
         words missing from the vectors and its batch order, so members differ only
-        by chance (and by their ``head.members`` overrides); a member finished before an interruption is loaded, not retrained.
+        by chance (and by their ``head.members`` overrides). On ``--resume``, a member
+        whose checkpoint is already at its end (the run stopped after it) is restored
+        from that checkpoint by ``fit_keras``, not trained again.
         """
         import keras
 
         from ..training.callbacks import load_checkpoint
-        from ..training.loop import FitResult, fit_keras
+        from ..training.loop import fit_keras
         from ..training.seed import seed_everything
         from ..training.strategy import get_strategy
 
@@ -319,15 +319,13 @@ class ClassifyHead:
         seed_everything(tcfg.seed)
         if init is None:
             init = spec.embedding_init(vocab, seed=tcfg.seed)
-        done_weights, done_result = member_dir / MEMBER_WEIGHTS, member_dir / MEMBER_RESULT
-        finished = ensemble > 1 and resume and done_weights.exists() and done_result.exists()
         unfreeze_after = spec.unfreeze_after
         trainable = spec.trainable
-        if unfreeze_after and (resume or finished):
+        if unfreeze_after and resume:
             state = load_checkpoint(member_dir / "checkpoints")
             # UnfreezeEmbedding unfreezes at the start of epoch `unfreeze_after` (0-based); a
             # checkpoint taken after that epoch holds a trainable embedding and its optimizer slots
-            trainable = finished or bool(state and state["next_epoch"] > unfreeze_after)
+            trainable = bool(state and state["next_epoch"] > unfreeze_after)
         name = "classifier" if ensemble == 1 else f"member_{k + 1}"
         with get_strategy(tcfg.strategy).scope():
             model = self._build_model(spec, len(vocab), init, len(labels), trainable=trainable, name=name)
@@ -335,13 +333,6 @@ class ClassifyHead:
             loss = "binary_crossentropy" if self.multi_label else "sparse_categorical_crossentropy"
             metric = keras.metrics.BinaryAccuracy(name="accuracy") if self.multi_label else keras.metrics.SparseCategoricalAccuracy(name="accuracy")
             model.compile(optimizer=optimizer, loss=loss, metrics=[metric])
-        if finished:
-            with np.load(done_weights, allow_pickle=False) as saved:
-                model.set_weights([saved[f"w{i}"] for i in range(len(saved.files))])
-            data = json.loads(done_result.read_text(encoding="utf-8"))
-            logger.info("ensemble member %d was finished before; loaded from %s", k + 1, member_dir)
-            result = FitResult(history=data["history"], **{f: data[f] for f in ("best_epoch", "epochs_run", "stopped_early", "timed_out", "seconds")})
-            return model, result
         predictor.model = model
         predictor._infer = None
         extra: list[Any] = []
@@ -363,13 +354,6 @@ class ClassifyHead:
             progress=progress,
             extra_callbacks=extra,
         )
-        if ensemble > 1 and not result.timed_out:
-            tmp = member_dir / f".{MEMBER_WEIGHTS}.tmp.npz"
-            np.savez(tmp, **{f"w{i}": w for i, w in enumerate(model.get_weights())})  # plain arrays: no pickle, no optimizer
-            tmp.replace(done_weights)
-            atomic_write_text(done_result, json.dumps({"history": result.history, "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
-                                                       "stopped_early": result.stopped_early, "timed_out": result.timed_out,
-                                                       "seconds": result.seconds}) + "\n")
         return model, result
 
     def _member_specs(self, cfg: Any, spec: Any) -> list[Any]:
