@@ -87,10 +87,19 @@ def similar_cmd(vectors: str, fmt: str, limit: int | None, word: str, top: int, 
     vecs = _load(vectors, fmt, limit)
     hits = similar(vecs, word, top=top)
     if as_json:
-        _emit_json([{"word": w, "similarity": round(s, 6)} for w, s in hits])
+        _emit_json(_hits_json(hits))
         return
     if word not in vecs:
         click.echo(f"('{word}' is not in the vectors; its vector comes from its sub-words)", err=True)
+    _print_hits(hits)
+
+
+def _hits_json(hits: list[tuple[str, float]]) -> list[dict[str, Any]]:
+    return [{"word": w, "similarity": round(s, 6)} for w, s in hits]
+
+
+def _print_hits(hits: list[tuple[str, float]]) -> None:
+    """Words and similarities, one per line, aligned (what `similar` and `analogy` print)."""
     width = max((len(w) for w, _ in hits), default=4)
     for w, s in hits:
         click.echo(f"{w:<{width}}  {s:.4f}")
@@ -109,12 +118,10 @@ def analogy_cmd(vectors: str, fmt: str, limit: int | None, a: str, b: str, c: st
 
     hits = analogy(_load(vectors, fmt, limit), a, b, c, top=top)
     if as_json:
-        _emit_json([{"word": w, "similarity": round(s, 6)} for w, s in hits])
+        _emit_json(_hits_json(hits))
         return
     click.echo(f"{a} : {b} :: {c} : ?", err=True)
-    width = max((len(w) for w, _ in hits), default=4)
-    for w, s in hits:
-        click.echo(f"{w:<{width}}  {s:.4f}")
+    _print_hits(hits)
 
 
 # -- evaluate ------------------------------------------------------------------------

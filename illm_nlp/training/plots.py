@@ -35,6 +35,18 @@ def _save(fig: Any, path: Path) -> Path:
     return path
 
 
+def _finish(fig: Any, path: Path, title: str, axes: Sequence[tuple[Any, str]], **legend: Any) -> Path:
+    """Label the per-epoch axes, add legends where there is something to name, title and save."""
+    for ax, name in axes:
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(**legend)
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
 def plot_history(epochs: Sequence[dict[str, Any]], path: Path, *, title: str = "training", best_epoch: int | None = None) -> Path:
     """Loss (train, and dev when known) on the left, the other metrics on the right, per epoch."""
     fig = _figure(figsize=(10, 4))
@@ -46,16 +58,10 @@ def plot_history(epochs: Sequence[dict[str, Any]], path: Path, *, title: str = "
         ys = [r.get(key) for r in epochs]
         ax = ax_loss if key.endswith("loss") else ax_metric
         ax.plot(xs, ys, marker="o", markersize=3, label=key, linestyle="--" if not key.startswith("val_") else "-")
-    for ax, name in ((ax_loss, "loss"), (ax_metric, "metric")):
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(name)
-        ax.grid(alpha=0.3)
-        if best_epoch:
+    if best_epoch:
+        for ax in (ax_loss, ax_metric):
             ax.axvline(best_epoch, color="grey", alpha=0.5, linestyle=":", label=f"best epoch ({best_epoch})")
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=8)
-    fig.suptitle(title)
-    return _save(fig, path)
+    return _finish(fig, path, title, ((ax_loss, "loss"), (ax_metric, "metric")), fontsize=8)
 
 
 def plot_members(histories: Sequence[Sequence[dict[str, Any]]], path: Path, *, title: str = "training",
@@ -76,14 +82,7 @@ def plot_members(histories: Sequence[Sequence[dict[str, Any]]], path: Path, *, t
                         linestyle="-" if key.startswith("val_") else "--", label=f"{key} #{i + 1}")
         if i < len(best_epochs) and best_epochs[i]:
             ax_metric.axvline(best_epochs[i], color=colours[i], alpha=0.4, linestyle=":")
-    for ax, name in ((ax_loss, "loss"), (ax_metric, "dev metric")):
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(name)
-        ax.grid(alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=6, ncol=2)
-    fig.suptitle(title)
-    return _save(fig, path)
+    return _finish(fig, path, title, ((ax_loss, "loss"), (ax_metric, "dev metric")), fontsize=6, ncol=2)
 
 
 def plot_confusion(matrix: Sequence[Sequence[int]], labels: Sequence[str], path: Path, *, title: str = "confusion matrix") -> Path:
